@@ -1,0 +1,141 @@
+"""Builders for the rules every call and every question share (PROTOCOL.md).
+
+A step module writes only what is particular to a step; these functions add
+what PROTOCOL.md says of every call (transient retries, 2317, input errors,
+other codes, malformed messages, port errors) and of every question (invalid
+answers, cancel). The rules are written here once, as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from fsm import spec
+from fsm.catalog import CATALOG
+from fsm.classify import possible_outcomes
+from fsm.spec import CANCELLED, FAILED, Counter, Edge, State, below
+
+COUNTERS = (
+    Counter(name="transient_retries", bound="max_transient_retries", words="retries of one call", progress_resets=True),
+    Counter(name="invalid_answers", bound="max_code_attempts", words="invalid answers in a row", progress_resets=True),
+    Counter(name="pin_attempts", bound="max_pin_attempts", words="PIN submissions"),
+    Counter(name="code_attempts", bound="max_code_attempts", words="SMS codes refused"),
+    Counter(name="same_pin", bound="max_pin_attempts", words="new PINs refused as equal to the old one"),
+    Counter(name="restarts", bound="max_restarts", words="passes through A"),
+    Counter(name="strong_auth", bound=1, words="one-time passwords fetched"),
+)
+
+
+def fail(outcome: str, cause: str, *, code: int | None = None) -> Edge:
+    return Edge(outcome=outcome, target=FAILED, cause=cause, code=code)
+
+
+def retry(outcome: str, target: str, counter: str, cause: str) -> tuple[Edge, Edge]:
+    """``outcome`` leads to ``target`` while ``counter`` is below its bound, else to failed."""
+    return (
+        Edge(outcome=outcome, target=target, guard=below(counter), count=counter),
+        fail(outcome, cause),
+    )
+
+
+def guarded(outcome: str, target: str, counter: str, cause: str) -> tuple[Edge, Edge]:
+    """``outcome`` leads to ``target`` only while ``counter`` is below its bound (nothing counted)."""
+    return (Edge(outcome=outcome, target=target, guard=below(counter)), fail(outcome, cause))
+
+
+def call(
+    name: str,
+    step: str,
+    title: str,
+    entry: str,
+    edges: Iterable[Edge],
+    *,
+    on_2317: Iterable[Edge] = (fail(spec.ERROR_2317, "forbidden"),),
+    errors: Mapping[int, str] | None = None,
+    other_errors: str | None = None,
+    counts: str | None = None,
+    keep: tuple[str, ...] = (),
+) -> State:
+    """A call state: the step's own edges, then the rules for every call it can meet."""
+    shell = State(
+        name=name, step=step, title=title, kind="call", call=entry,
+        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
+    )
+    own = tuple(edges)
+    handled = {e.outcome for e in own}
+    common: dict[str, tuple[Edge, ...]] = {
+        spec.TRANSIENT: retry(spec.TRANSIENT, name, "transient_retries", "transient_retries_exhausted"),
+        spec.ERROR_2317: tuple(on_2317),
+        spec.INPUT_ERROR: (fail(spec.INPUT_ERROR, "input_error"),),
+        spec.UNEXPECTED_ERROR: (fail(spec.UNEXPECTED_ERROR, "unexpected_error"),),
+        spec.MALFORMED: (fail(spec.MALFORMED, "malformed_message"),),
+        spec.PORT_ERROR: (fail(spec.PORT_ERROR, "port_error"),),
+    }
+    rest = [
+        e
+        for outcome in possible_outcomes(shell, CATALOG[entry])
+        if outcome not in handled
+        for e in common.get(outcome, ())
+    ]
+    return State(
+        name=name, step=step, title=title, kind="call", call=entry,
+        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
+        edges=own + tuple(rest),
+    )
+
+
+def question(
+    name: str,
+    step: str,
+    ask: str,
+    prompt: str,
+    answered: Iterable[Edge] | str,
+    *,
+    slot: str | None = None,
+    tally: str | None = None,
+    forgot_pin: str | None = None,
+    new_pin: bool = False,
+) -> State:
+    """A question state: a valid answer goes on; an invalid one is asked again, boundedly."""
+    own = (Edge(outcome=spec.ANSWERED, target=answered),) if isinstance(answered, str) else tuple(answered)
+    edges = [
+        *own,
+        *retry(spec.INVALID, name, "invalid_answers", "invalid_answers_exhausted"),
+        Edge(outcome=spec.CANCEL, target=CANCELLED, cause="cancelled_by_person"),
+    ]
+    if forgot_pin is not None:
+        edges.append(Edge(outcome=spec.FORGOT_PIN, target=forgot_pin))
+    return State(
+        name=name, step=step, title=prompt, kind="question", ask=ask, slot=slot or ask,
+        prompt=prompt, tally=tally, new_pin=new_pin, edges=tuple(edges),
+    )
+
+
+def again(state: str) -> str:
+    """The name of the state that asks ``state``'s question again after the SDK refused the answer."""
+    return f"{state}:again"
+
+
+def terminals(*names: str) -> tuple[State, ...]:
+    return tuple(State(name=n, step=n, title=n, kind="terminal") for n in names)
+
+
+def reset_pin(after: Iterable[Edge], *, on_2317: Iterable[Edge]) -> tuple[State, ...]:
+    """Step B (reset PIN): request the code, ask it and the new PIN, reset; ``after`` on SUCCEEDED."""
+    on_2317 = tuple(on_2317)
+    return (
+        call("B:request", "B", "request the reset-PIN SMS code", "sms_reset_pin",
+             [Edge(outcome=spec.SUCCEEDED, target="B:smsCode")], on_2317=on_2317),
+        question("B:smsCode", "B", "smsCode", "the SMS code received to reset the PIN",
+                 "B:pinCode", slot="resetSmsCode"),
+        question("B:pinCode", "B", "pinCode", "a new PIN", "B", tally="same_pin", new_pin=True),
+        question(again("B:smsCode"), "B", "smsCode", "the SMS code received to reset the PIN",
+                 "B", slot="resetSmsCode", tally="code_attempts"),
+        call("B", "B", "reset PIN", "reset_pin",
+             [
+                 *after,
+                 *retry("same_pin", "B:pinCode", "same_pin", "same_pin_exhausted"),
+                 *retry("sms_invalid", again("B:smsCode"), "code_attempts", "code_attempts_exhausted"),
+             ],
+             errors={2305: "sms_invalid", 2315: "same_pin"}, on_2317=on_2317),
+    )

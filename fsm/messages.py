@@ -1,0 +1,197 @@
+"""The values that cross the flow's boundary, and strict parsing of SDK messages.
+
+A :class:`Call` is what the flow asks the port to do, a :class:`Question` what
+it asks the person, a :class:`Message` what the SDK answered. Parsing is
+strict on purpose (see RELIABILITY.md): ``True`` is not a code, ``2317.0`` is
+not 2317, ``"false"`` is not ``False``, and an unknown ``status`` is an error.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+import attrs
+
+from fsm.errors import MalformedMessage
+from fsm.secret import MASK, SECRET_NAMES, Secret
+
+Op = Literal["get", "set"]
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+#: Longest ``transactionId`` we accept; the SDK's sample is 13 characters.
+MAX_TRANSACTION_ID = 128
+#: Longest string kept from a result field; longer ones are malformed.
+MAX_FIELD = 4096
+
+
+class Reply(enum.Enum):
+    """The answers a person can give that are not a value."""
+
+    FORGOT_PIN = "forgot PIN"
+    CANCEL = "cancel"
+
+    def __repr__(self) -> str:
+        return f"fsm.{self.name}"
+
+
+FORGOT_PIN = Reply.FORGOT_PIN
+CANCEL = Reply.CANCEL
+
+Answer = str | Reply
+
+
+def _mask_params(params: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]:
+    return {k: MASK if isinstance(v, Secret) else v for k, v in params}
+
+
+@attrs.frozen(kw_only=True)
+class Call:
+    """One SDK request: ``pims.get(api, parameters)`` or ``pims.set(...)``.
+
+    ``parameters`` gives the real values, for the port; ``repr``, ``masked()``
+    and ``attrs.asdict`` show secrets as ``***``.
+    """
+
+    op: Op
+    api: str
+    params: tuple[tuple[str, str | Secret], ...] = attrs.field(repr=False)
+    step: str
+    state: str
+    #: The catalog entry this call comes from (e.g. ``enroll``).
+    name: str
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The parameters exactly as the SDK wants them (secrets revealed)."""
+        return {k: v.reveal() if isinstance(v, Secret) else v for k, v in self.params}
+
+    def masked(self) -> dict[str, str]:
+        """The parameters with every secret replaced by ``***``."""
+        return _mask_params(self.params)
+
+    def __repr__(self) -> str:
+        return f"Call(op={self.op!r}, api={self.api!r}, parameters={self.masked()!r}, step={self.step!r})"
+
+
+@attrs.frozen(kw_only=True)
+class Question:
+    """A value only the person can give.
+
+    ``name`` is the SDK parameter it feeds (``pinCode``, ``smsCode``,
+    ``phoneNumber``, ``oldPIN``, ``newPIN``, ``vin``); ``why`` says why it is
+    asked again (``None`` the first time).
+    """
+
+    name: str
+    step: str
+    state: str
+    prompt: str
+    attempt: int = 1
+    why: str | None = None
+    secret: bool = False
+    #: True where answering ``fsm.FORGOT_PIN`` leads somewhere (step 8, C).
+    can_forget_pin: bool = False
+    #: True where the person chooses a new PIN (obvious ones are refused).
+    new_pin: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    """A parsed SDK message. ``result`` holds only flat values; secrets masked in repr."""
+
+    transaction_id: str
+    status: Literal["SUCCEEDED", "FAILED"]
+    result: Mapping[str, object] | None = attrs.field(default=None, repr=False)
+    error_code: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
+    def __repr__(self) -> str:
+        shown = None
+        if self.result is not None:
+            shown = {k: MASK if k in SECRET_NAMES else v for k, v in self.result.items()}
+        return (
+            f"Message(transaction_id={self.transaction_id!r}, status={self.status!r}, "
+            f"result={shown!r}, error_code={self.error_code!r})"
+        )
+
+
+class UnknownStatus(MalformedMessage):
+    """``status`` is a string but neither ``SUCCEEDED`` nor ``FAILED`` (exact match)."""
+
+
+_Scalar = str | bool | int | float | None
+
+
+def _flat(name: str, value: object) -> object:
+    """A result field kept as is when it is a plain scalar of bounded size."""
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if type(value) is str:
+        if len(value) > MAX_FIELD:
+            raise MalformedMessage(f"result.{name}", "string too long")
+        return Secret(value) if name in SECRET_NAMES else value
+    # Nested objects are never needed by the flows; keep a marker, do not walk them.
+    return _NESTED
+
+
+class _Nested:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<nested>"
+
+
+_NESTED = _Nested()
+
+
+def parse_code(code: object) -> int:
+    """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
+    if type(code) is int and code >= 0:
+        return code
+    if type(code) is str and _DIGITS.fullmatch(code):
+        return int(code)
+    raise MalformedMessage("error.code", "not an integer or a string of digits")
+
+
+def parse_message(raw: object) -> Message:
+    """Parse one SDK message strictly, or raise :class:`MalformedMessage`."""
+    if not isinstance(raw, Mapping):
+        raise MalformedMessage("message", f"not an object (got {type(raw).__name__})")
+    tid = raw.get("transactionId")
+    if type(tid) is not str or not tid or len(tid) > MAX_TRANSACTION_ID:
+        raise MalformedMessage(
+            "transactionId", "missing" if tid is None else "not a non-empty string of bounded length"
+        )
+    if "status" not in raw:
+        raise MalformedMessage("status", "missing")
+    status = raw["status"]
+    if type(status) is not str:
+        raise MalformedMessage("status", "not a string")
+    if status == SUCCEEDED:
+        result = raw.get("result")
+        if result is None:
+            return Message(transaction_id=tid, status=SUCCEEDED, result=None)
+        if not isinstance(result, Mapping):
+            raise MalformedMessage("result", f"not an object (got {type(result).__name__})")
+        if len(result) > 64:
+            raise MalformedMessage("result", "too many fields")
+        flat = {str(k): _flat(str(k), v) for k, v in result.items() if type(k) is str}
+        return Message(transaction_id=tid, status=SUCCEEDED, result=flat)
+    if status == FAILED:
+        error = raw.get("error")
+        if error is None:
+            raise MalformedMessage("error", "missing on a FAILED message")
+        if not isinstance(error, Mapping):
+            raise MalformedMessage("error", "not an object")
+        if "code" not in error:
+            raise MalformedMessage("error.code", "missing")
+        return Message(transaction_id=tid, status=FAILED, error_code=parse_code(error["code"]))
+    raise UnknownStatus("status", "unknown value (only SUCCEEDED and FAILED are accepted)")

@@ -1,0 +1,255 @@
+"""Transcripts: a run written down as JSON (calls, messages, answers), and replayed.
+
+A transcript holds no secret. A secret answer is written ``"***"`` with the
+outcome it had; on replay a valid answer is made up for it (the scripted port
+checks every parameter but secrets, whose values the SDK alone judges), and an
+invalid one stays invalid. ``fsm run --record``, the model checker's
+counterexamples and ``fsm paths`` all write this format; the scripted port
+replays it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from fsm import spec
+from fsm.errors import FsmError
+from fsm.machine import Flow, Outcome, start
+from fsm.messages import CANCEL, FORGOT_PIN, Answer, Call, Question, Reply
+from fsm.ports import Person, Port
+from fsm.secret import MASK, SECRET_NAMES
+
+VERSION = 1
+#: What a secret answer becomes on replay; valid for every input that is a secret.
+STAND_IN = {"pinCode": "402718", "smsCode": "802461", "oldPIN": "402718", "newPIN": "517093"}
+REPLIES = {"FORGOT_PIN": FORGOT_PIN, "CANCEL": CANCEL}
+
+
+class TranscriptError(FsmError):
+    """A transcript is not well formed, or a replay did not follow it."""
+
+
+def _masked_message(message: object) -> object:
+    if not isinstance(message, Mapping):
+        return message
+    out = dict(message)
+    result = out.get("result")
+    if isinstance(result, Mapping):
+        out["result"] = {k: MASK if k in SECRET_NAMES else v for k, v in result.items()}
+    return out
+
+
+@attrs.define(kw_only=True)
+class Transcript:
+    """A run: its flow, options, events and how it ended."""
+
+    flow: str
+    options: dict[str, Any] = attrs.field(factory=dict)
+    events: list[dict[str, Any]] = attrs.field(factory=list)
+    outcome: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": VERSION, "flow": self.flow, "options": self.options, "events": self.events,
+                "outcome": self.outcome}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, data: object) -> Transcript:
+        if not isinstance(data, Mapping) or data.get("version") != VERSION:
+            raise TranscriptError(f"not a transcript of version {VERSION}")
+        flow, options, events = data.get("flow"), data.get("options", {}), data.get("events")
+        if type(flow) is not str or not isinstance(options, Mapping) or not isinstance(events, list):
+            raise TranscriptError("a transcript needs flow (str), options (object) and events (list)")
+        for i, ev in enumerate(events):
+            if not isinstance(ev, Mapping) or not (("call" in ev) ^ ("question" in ev)):
+                raise TranscriptError(f"event {i} is neither a call nor a question")
+        outcome = data.get("outcome")
+        return cls(flow=flow, options=dict(options), events=[dict(e) for e in events],
+                   outcome=dict(outcome) if isinstance(outcome, Mapping) else None)
+
+    @classmethod
+    def loads(cls, text: str) -> Transcript:
+        try:
+            return cls.from_json(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(f"not JSON: line {exc.lineno}") from None
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {"state": outcome.state, "error_code": outcome.error_code, "cause": outcome.cause}
+
+
+def record_call(call: Call, message: object = None, raised: BaseException | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {"step": call.step, "call": {"op": call.op, "api": call.api,
+                                                         "parameters": call.masked()}}
+    if raised is not None:
+        event["raises"] = type(raised).__name__
+    else:
+        event["message"] = copy.deepcopy(_masked_message(message))
+    return event
+
+
+def record_answer(question: Question, answer: object, outcome: str) -> dict[str, Any]:
+    event: dict[str, Any] = {"step": question.step, "question": question.name, "outcome": outcome}
+    if isinstance(answer, Reply):
+        event["reply"] = answer.name
+    elif question.secret:
+        event["answer"] = MASK
+    else:
+        event["answer"] = answer if type(answer) is str else None
+    return event
+
+
+class Recorder:
+    """Wraps a port and a person; :meth:`run` runs a flow and writes its transcript."""
+
+    def __init__(self, port: Port, person: Person) -> None:
+        self.port = port
+        self.person = person
+
+    def run(self, flow: str, **options: Any) -> tuple[Outcome, Transcript]:
+        from fsm.executor import run  # the executor imports nothing from here
+
+        transcript = Transcript(flow=flow, options=dict(options))
+        f = start(flow, **options)
+        port, person = self.port, self.person
+        recorded = transcript.events
+
+        class _Port:
+            def get(self, api: str, parameters: Mapping[str, str]) -> Any:
+                return self._call(port.get, api, parameters)
+
+            def set(self, api: str, parameters: Mapping[str, str]) -> Any:
+                return self._call(port.set, api, parameters)
+
+            def _call(self, method: Any, api: str, parameters: Mapping[str, str]) -> Any:
+                action = f.action
+                assert isinstance(action, Call)
+                try:
+                    message = method(api, parameters)
+                except Exception as exc:
+                    recorded.append(record_call(action, raised=exc))
+                    raise
+                recorded.append(record_call(action, message))
+                return message
+
+        class _Person:
+            def provide(self, question: Question) -> Answer:
+                answer = person.provide(question)
+                recorded.append(record_answer(question, answer, ""))
+                return answer
+
+        def note(flow_: Flow) -> None:  # fill in the outcome the flow gave the last answer
+            if recorded and "question" in recorded[-1] and not recorded[-1]["outcome"] and flow_.trace:
+                recorded[-1]["outcome"] = flow_.trace[-1].outcome
+
+        outcome = run(f, port=_Port(), person=_Person(), sleep=lambda _: None, on_step=note)
+        transcript.outcome = outcome_json(outcome)
+        return outcome, transcript
+
+
+class ScriptedPort:
+    """A port that answers from a transcript's events and records what it was asked.
+
+    Every call must match the next recorded call (op, api, and every parameter
+    but secrets, which must only be present); a mismatch is kept in
+    :attr:`mismatches` and answered with an exception, so the run ends.
+    """
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self._calls: Iterator[dict[str, Any]] = iter([e for e in events if "call" in e])
+        self.calls: list[dict[str, Any]] = []
+        self.mismatches: list[str] = []
+
+    def get(self, api: str, parameters: Mapping[str, str]) -> Any:
+        return self._next("get", api, parameters)
+
+    def set(self, api: str, parameters: Mapping[str, str]) -> Any:
+        return self._next("set", api, parameters)
+
+    def _next(self, op: str, api: str, parameters: Mapping[str, str]) -> Any:
+        shown = {k: MASK if k in SECRET_NAMES else v for k, v in parameters.items()}
+        self.calls.append({"op": op, "api": api, "parameters": shown})
+        event = next(self._calls, None)
+        if event is None:
+            self.mismatches.append(f"unexpected call {op} {api}: the transcript has no more calls")
+            raise TranscriptError("no more calls in the transcript")
+        want = event["call"]
+        if (want.get("op"), want.get("api"), want.get("parameters")) != (op, api, shown):
+            self.mismatches.append(f"call {len(self.calls)}: expected {want}, got {self.calls[-1]}")
+            raise TranscriptError("the call differs from the transcript")
+        if "raises" in event:
+            raise _EXCEPTIONS.get(event["raises"], RuntimeError)("scripted failure")
+        return copy.deepcopy(event.get("message"))
+
+
+_EXCEPTIONS: dict[str, type[Exception]] = {
+    "ConnectionError": ConnectionError,
+    "TimeoutError": TimeoutError,
+    "RuntimeError": RuntimeError,
+    "ValueError": ValueError,
+    "OSError": OSError,
+}
+
+
+class ScriptedPerson:
+    """A person who gives the transcript's answers in order (or a list of answers)."""
+
+    def __init__(self, events: list[dict[str, Any]] | list[Answer]) -> None:
+        self._answers = iter(events)
+        self.asked: list[Question] = []
+
+    def provide(self, question: Question) -> Answer:
+        self.asked.append(question)
+        event = next(self._answers, None)
+        if event is None:
+            return CANCEL
+        if not isinstance(event, dict):
+            return event
+        if "reply" in event:
+            return REPLIES[event["reply"]]
+        answer = event.get("answer")
+        if answer == MASK:
+            if event.get("outcome") == spec.INVALID:
+                return "not a valid answer"
+            return STAND_IN.get(question.name, "402718")
+        return answer  # type: ignore[no-any-return]  # a recorded answer, replayed as it was
+
+
+@attrs.frozen
+class Replay:
+    """What a replay did: the outcome, and every way it strayed from the transcript."""
+
+    outcome: Outcome
+    mismatches: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def replay(transcript: Transcript) -> Replay:
+    """Run the transcript's flow against its own events; compare calls and outcome."""
+    from fsm.executor import run
+
+    port = ScriptedPort(transcript.events)
+    person = ScriptedPerson([e for e in transcript.events if "question" in e])
+    outcome = run(transcript.flow, port=port, person=person, sleep=lambda _: None, **transcript.options)
+    problems = list(port.mismatches)
+    left = sum(1 for e in transcript.events if "call" in e) - len(port.calls)
+    if left > 0:
+        problems.append(f"{left} recorded call(s) were never made")
+    want = transcript.outcome
+    if want is not None:
+        got = outcome_json(outcome)
+        for key in ("state", "error_code", "cause"):
+            if key in want and want[key] != got[key]:
+                problems.append(f"outcome {key}: expected {want[key]!r}, got {got[key]!r}")
+    return Replay(outcome=outcome, mismatches=tuple(problems))
