@@ -219,13 +219,19 @@ def _entries() -> dict[str, Entry]:
         Entry(
             key="sms_phone_certification", op="get", api="pims.authentication.smscode",
             subname="phoneNumberCertification", title="send an SMS code to certify a phone number",
-            params=(Param(name="type", value="phoneNumberCertification"), Param(name="phoneNumber", slot="phoneNumber")),
+            params=(
+                Param(name="type", value="phoneNumberCertification"),
+                Param(name="phoneNumber", slot="phoneNumber"),
+            ),
             errors=_SMS_GET,
         ),
         Entry(
             key="sms_enrollment", op="get", api="pims.authentication.smscode",
             subname="enrollment", title="send the enrollment SMS code",
-            params=(Param(name="type", value="enrollment"), Param(name="phoneNumber", slot="phoneNumber", dialects=tut)),
+            params=(
+                Param(name="type", value="enrollment"),
+                Param(name="phoneNumber", slot="phoneNumber", dialects=tut),
+            ),
             errors=_SMS_GET,
         ),
         Entry(
@@ -248,7 +254,9 @@ def _entries() -> dict[str, Entry]:
             key="check_enrollment_code", op="set", api="pims.authentication.smscode",
             subname="enrollment", title="check the enrollment SMS code (does the account have a PIN?)",
             params=(Param(name="action", value="enrollment"), Param(name="smsCode", slot="smsCode")),
-            output=Output(field="status", values={"AlreadyEnrolled": "already_enrolled", "NotEnrolled": "not_enrolled"}),
+            output=Output(
+                field="status", values={"AlreadyEnrolled": "already_enrolled", "NotEnrolled": "not_enrolled"}
+            ),
             errors=frozenset({2001, 2006, 2102, 2201, 2202, 2204, 2344}) | _INWEBO,
         ),
         Entry(

@@ -50,7 +50,7 @@ def classify_exception(exc: BaseException) -> str:
 def possible_outcomes(state: State, entry: Entry) -> tuple[str, ...]:
     """Every outcome a call state can meet: what the environment can make of any answer."""
     found = [*entry.output.outcomes, *state.errors.values(), spec.TRANSIENT, spec.ERROR_2317]
-    if not INPUT_CODES <= set(state.errors):
+    if not set(state.errors) >= INPUT_CODES:
         found.append(spec.INPUT_ERROR)
     found.append(state.other_errors or spec.UNEXPECTED_ERROR)
     found += [spec.MALFORMED, spec.PORT_ERROR]

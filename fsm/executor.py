@@ -61,7 +61,7 @@ def step(flow: Flow, result: Any, error: BaseException | None) -> None:
         flow.receive(result)
     except FlowStateError as exc:  # a stale message: the port answered twice; treat as a port fault
         flow.receive_exception(exc)
-    except Exception as exc:  # MalformedMessage: the flow is unchanged; end the call failed
+    except Exception as exc:  # noqa: BLE001 - MalformedMessage (flow unchanged): end the call failed
         flow.receive_exception(exc)
 
 

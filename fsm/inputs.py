@@ -1,12 +1,13 @@
 """What a valid answer from the person looks like (PROTOCOL.md, "Input is validated").
 
 Only ``str`` is accepted (an ``int`` would lose leading zeros), matched with
-``re.fullmatch`` on ASCII classes: ``"١٢٣٤"``, ``"１２３４"`` and
+``re.fullmatch`` on ASCII classes: Arabic-Indic or full-width digits and
 ``"1234\\n"`` are refused, nothing is stripped or normalised.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -35,7 +36,7 @@ def weak_pin(value: str) -> bool:
     """True for a PIN nobody should choose: one digit repeated, or a run up or down (NIST 800-63B)."""
     if len(set(value)) == 1:
         return True
-    steps = {int(b) - int(a) for a, b in zip(value, value[1:], strict=False)}
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(value)}
     return steps in ({1}, {-1})
 
 

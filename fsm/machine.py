@@ -141,7 +141,7 @@ def compiled(name: str) -> Compiled:
 class Flow:
     """One running flow: ask :attr:`action`, answer with :meth:`receive` or :meth:`answer`."""
 
-    __slots__ = ("_c", "options", "state", "counters", "values", "trace", "_end", "_last", "_seen", "_log")
+    __slots__ = ("_c", "_end", "_last", "_log", "_seen", "counters", "options", "state", "trace", "values")
 
     def __init__(self, machine: Compiled, options: Options, logger: Any = None) -> None:
         if options.sdk[:2] < machine.since:
@@ -220,6 +220,11 @@ class Flow:
         )
 
     # -- answers -----------------------------------------------------------
+
+    def _holds(self, state: State) -> bool:
+        """Whether every input ``state``'s call reads is held (after a resume, secrets may not be)."""
+        entry = self._c.entries[state.name]
+        return all(s in self.values for s in entry.slots(self.options.dialect, self.options.platform))
 
     def _need(self, kind: str) -> State:
         state = self.current
@@ -317,12 +322,7 @@ class Flow:
         self._last = (outcome, code, edge.target)
         if source.kind == "call":
             entry = self._c.entries[source.name]
-            call = None
-            try:
-                call = self._call(source)
-            except FlowStateError:
-                pass
-            params = call.masked() if call is not None else {}
+            params = self._call(source).masked() if self._holds(source) else {}
             self.trace.append(TraceEntry(step=source.step, state=source.name, kind="call", name=entry.api,
                                          op=entry.op, parameters=params, outcome=outcome, target=edge.target,
                                          code=code))

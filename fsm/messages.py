@@ -19,8 +19,8 @@ from fsm.errors import MalformedMessage
 from fsm.secret import MASK, SECRET_NAMES, Secret
 
 Op = Literal["get", "set"]
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
+SUCCEEDED: Literal["SUCCEEDED"] = "SUCCEEDED"
+FAILED: Literal["FAILED"] = "FAILED"
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
 #: Longest ``transactionId`` we accept; the SDK's sample is 13 characters.

@@ -15,7 +15,7 @@ QUESTION_OUTCOMES = (spec.ANSWERED, spec.INVALID, spec.CANCEL)
 
 def producible(state: State) -> tuple[str, ...]:
     """The outcomes the world can hand ``state``: what its table must handle."""
-    if state.kind == "call" and state.call in CATALOG:
+    if state.kind == "call" and state.call is not None and state.call in CATALOG:
         return possible_outcomes(state, CATALOG[state.call])
     if state.kind == "question":
         handled = set(state.outcomes())

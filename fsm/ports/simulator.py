@@ -44,7 +44,7 @@ class Account:
 def _preset(name: str) -> Account:
     enrolled_elsewhere = {"other-phone"}
     presets: dict[str, Callable[[], Account]] = {
-        "new": lambda: Account(),
+        "new": Account,
         "phone": lambda: Account(phone=DEMO_PHONE),
         "existing-pin": lambda: Account(phone=DEMO_PHONE, pin=DEMO_PIN, devices=set(enrolled_elsewhere)),
         "enrolled": lambda: Account(phone=DEMO_PHONE, pin=DEMO_PIN, devices={THIS_DEVICE}, vehicles={DEMO_VIN}),
@@ -182,7 +182,7 @@ class Simulator:
             return self._ok({"isAccountBlocked": self.account.blocked})
         return self._fail(2102, "Invalid type parameter")
 
-    def _get_pims_authentication_trustedphonenumber(self, p: dict[str, str]) -> dict[str, Any]:
+    def _get_pims_authentication_trustedphonenumber(self, _: dict[str, str]) -> dict[str, Any]:
         if self.account.phone is None:
             return self._fail(2307, "User dont have a phone number")
         return self._ok({"phoneNumber": self.account.phone})
