@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import attrs
@@ -115,7 +115,9 @@ class Recorder:
         self.port = port
         self.person = person
 
-    def run(self, flow: str, **options: Any) -> tuple[Outcome, Transcript]:
+    def run(
+        self, flow: str, *, on_step: Callable[[Flow], None] | None = None, **options: Any
+    ) -> tuple[Outcome, Transcript]:
         transcript = Transcript(flow=flow, options=dict(options))
         f = start(flow, **options)
         port, person = self.port, self.person
@@ -148,6 +150,8 @@ class Recorder:
         def note(flow_: Flow) -> None:  # fill in the outcome the flow gave the last answer
             if recorded and "question" in recorded[-1] and not recorded[-1]["outcome"] and flow_.trace:
                 recorded[-1]["outcome"] = flow_.trace[-1].outcome
+            if on_step is not None:
+                on_step(flow_)
 
         outcome = run(f, port=_Port(), person=_Person(), sleep=lambda _: None, on_step=note)
         transcript.outcome = outcome_json(outcome)

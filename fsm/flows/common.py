@@ -100,7 +100,8 @@ def question(
     own = (Edge(outcome=spec.ANSWERED, target=answered),) if isinstance(answered, str) else tuple(answered)
     edges = [
         *own,
-        *retry(spec.INVALID, name, "invalid_answers", "invalid_answers_exhausted"),
+        Edge(outcome=spec.INVALID, target=name, guard=below("invalid_answers"), count="invalid_answers"),
+        Edge(outcome=spec.INVALID, target=CANCELLED, cause="invalid_answers_exhausted"),
         Edge(outcome=spec.CANCEL, target=CANCELLED, cause="cancelled_by_person"),
     ]
     if forgot_pin is not None:

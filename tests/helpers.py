@@ -1,0 +1,51 @@
+"""Small helpers for driving flows in tests: SDK messages, and a flow put at a given state."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import fsm
+from fsm.machine import Flow
+from fsm.secret import SECRET_NAMES, Secret
+
+_tid = itertools.count(1)
+
+
+def ok(**result: Any) -> dict[str, Any]:
+    """A SUCCEEDED message with ``result``."""
+    return {"transactionId": f"tx-{next(_tid)}", "status": "SUCCEEDED", "result": result}
+
+
+def failed(code: int | str) -> dict[str, Any]:
+    """A FAILED message with error ``code``."""
+    return {"transactionId": f"tx-{next(_tid)}", "status": "FAILED", "error": {"code": code, "label": "x"}}
+
+
+#: Values for every slot, so a flow put at any call state can build its call.
+SLOTS = {
+    "phoneNumber": "0612345678",
+    "smsCode": "246810",
+    "resetSmsCode": "135790",
+    "pinCode": "424242",
+    "oldPIN": "424242",
+    "newPIN": "517093",
+    "vin": "VR1AB12C3D4567890",
+}
+
+
+def at(flow: str, state: str, **options: Any) -> Flow:
+    """A flow started with ``options`` and put at ``state``, holding a value for every slot."""
+    f = fsm.start(flow, **options)
+    f.state = state
+    for slot, value in SLOTS.items():
+        f.values[slot] = Secret(value) if slot in SECRET_NAMES or slot == "resetSmsCode" else value
+    return f
+
+
+def counter(f: Flow, name: str) -> int:
+    return f.counters[[c.name for c in f.spec.counters].index(name)]
+
+
+def set_counter(f: Flow, name: str, value: int) -> None:
+    f.counters[[c.name for c in f.spec.counters].index(name)] = value
