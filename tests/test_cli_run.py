@@ -17,7 +17,8 @@ def test_demo_enrolls_step_by_step(capsys: pytest.CaptureFixture[str]) -> None:
     """The default demo: every step printed with its call and outcome, then the outcome."""
     assert main(["run", "enrollment", "--no-interactive", "--seed", "1"]) == 0
     out = capsys.readouterr().out
-    for needle in ("1  get pims.authentication.account", "4.1", "enrollWithPhoneNumber", "SMS to", "✓ enrolled"):
+    for needle in ("Check enrollment status", "get pims.authentication.account", "4.1", "enrollWithPhoneNumber",
+                   "SMS to", "✓ enrolled"):
         assert needle in out
     assert "pinCode: ***" in out
 

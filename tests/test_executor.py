@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -19,17 +19,17 @@ class Faulty:
     def __init__(self, sim: Simulator, faults: dict[int, Callable[[], Any]]) -> None:
         self.sim, self.faults, self.n = sim, faults, 0
 
-    def _do(self, method: Callable[..., Any], api: str, parameters: dict[str, str]) -> Any:
+    def _do(self, method: Callable[..., Any], api: str, parameters: Mapping[str, str]) -> Any:
         self.n += 1
         fault = self.faults.get(self.n)
         if fault is not None:
             return fault()
         return method(api, parameters)
 
-    def get(self, api: str, parameters: dict[str, str]) -> Any:
+    def get(self, api: str, parameters: Mapping[str, str]) -> Any:
         return self._do(self.sim.get, api, parameters)
 
-    def set(self, api: str, parameters: dict[str, str]) -> Any:
+    def set(self, api: str, parameters: Mapping[str, str]) -> Any:
         return self._do(self.sim.set, api, parameters)
 
 

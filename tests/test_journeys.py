@@ -170,7 +170,7 @@ def test_remove_vehicle_with_strong_authentication() -> None:
 
 def test_remove_vehicle_needs_sdk_2_1() -> None:
     """removeProperty exists from SDK 2.1: an older SDK is refused before any call."""
-    with pytest.raises(fsm.OptionError, match="2.1"):
+    with pytest.raises(fsm.OptionError, match=r"2\.1"):
         fsm.start("remove-vehicle", sdk_version="2.0.5")
 
 
@@ -188,5 +188,5 @@ def test_expired_sms_code_asks_for_a_new_one() -> None:
 
     out = fsm.run("enrollment", port=sim, person=Slow(), sleep=lambda _: None)
     assert out.state == "enrolled"
-    assert [t.code for t in out.trace if t.step == "6" and t.kind == "call"][0] == 2306
+    assert next(t.code for t in out.trace if t.step == "6" and t.kind == "call") == 2306
     assert [t.step for t in out.trace if t.kind == "call"].count("5") == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def test_bad_options_raise_before_any_call(options: dict[str, Any], name: str) -
     class Port:
         calls = 0
 
-        def get(self, api: str, parameters: dict[str, str]) -> Any:
+        def get(self, api: str, parameters: Mapping[str, str]) -> Any:
             Port.calls += 1
             return {}
 
