@@ -7,6 +7,7 @@ person who answers questions.
 
 from __future__ import annotations
 
+from fsm.aio import run_async
 from fsm.errors import (
     DefinitionError,
     FlowStateError,
@@ -14,6 +15,7 @@ from fsm.errors import (
     MalformedMessage,
     OptionError,
     PortError,
+    SnapshotInvalid,
     UnknownFlow,
 )
 from fsm.executor import Backoff, run
@@ -22,6 +24,7 @@ from fsm.machine import Flow, Outcome, StaleMessage, TraceEntry, start
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Message, Question, Reply, UnknownStatus, parse_message
 from fsm.options import Options
 from fsm.secret import Secret
+from fsm.snapshot import resume
 
 __version__ = "0.1.0"
 
@@ -44,12 +47,15 @@ __all__ = [
     "Question",
     "Reply",
     "Secret",
+    "SnapshotInvalid",
     "StaleMessage",
     "TraceEntry",
     "UnknownFlow",
     "UnknownStatus",
     "__version__",
     "parse_message",
+    "resume",
     "run",
+    "run_async",
     "start",
 ]

@@ -82,3 +82,15 @@ class PortError(FsmError):
     def __init__(self, original: str) -> None:
         self.original = original
         super().__init__(f"the port raised {original}")
+
+
+class SnapshotInvalid(FsmError, ValueError):
+    """A snapshot is truncated, tampered with, of an unknown version, or claims a finished success.
+
+    ``problem`` names what is wrong (a key, a type, a range), never a value
+    taken from the snapshot. A host that meets it starts the flow afresh.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"invalid snapshot: {problem}")

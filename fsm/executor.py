@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import attrs
@@ -65,6 +65,49 @@ def step(flow: Flow, result: Any, error: BaseException | None) -> None:
         flow.receive_exception(exc)
 
 
+@attrs.frozen
+class Wait:
+    """An effect of :func:`drive`: wait ``seconds`` before the next try of a call."""
+
+    seconds: float
+
+
+#: What :func:`drive` asks its runner to do: wait, make a call (send back ``(result, error)``),
+#: or ask a question (send back the answer).
+Effect = Wait | Call | Question
+
+
+def drive(
+    flow: Flow, backoff: Backoff, rng: random.Random, on_step: Callable[[Flow], None] | None = None
+) -> Generator[Effect, Any, Outcome]:
+    """The loop itself, without I/O, shared by :func:`run` and :func:`fsm.aio.run_async`.
+
+    It yields effects and is sent their results; the flow moves only inside
+    ``send``, all at once, so a runner interrupted while an effect is under
+    way (``KeyboardInterrupt``, task cancellation) leaves the flow exactly
+    where it was: consistent and snapshottable.
+    """
+    while (action := flow.action) is not None:
+        if isinstance(action, Call):
+            retry = _retry_number(flow)
+            if retry:
+                yield Wait(backoff.delay(retry, rng))
+            result, error = yield action
+            step(flow, result, error)
+        else:
+            flow.answer((yield action))
+        if on_step is not None:
+            on_step(flow)
+    outcome = flow.outcome
+    assert outcome is not None and outcome.state in spec.TERMINALS
+    return outcome
+
+
+def port_failed(exc: Exception) -> tuple[None, Exception]:
+    """What a runner sends to :func:`drive` when the port raised ``exc`` (scrubbed of its context)."""
+    return None, _scrub(exc)
+
+
 def run(
     flow: Flow | str,
     *,
@@ -77,33 +120,30 @@ def run(
     **options: Any,
 ) -> Outcome:
     """Run ``flow`` (a name such as ``"enrollment"``, or a started :class:`Flow`) to its end."""
-    f = _flow(flow, options)
-    rng = rng or random.Random()
-    while True:
-        action = f.action
-        if action is None:
-            break
-        if isinstance(action, Call):
-            retry = _retry_number(f)
-            if retry:
-                sleep(backoff.delay(retry, rng))
+    loop = drive(_flow(flow, options), backoff, rng or random.Random(), on_step)
+    reply: Any = None
+    try:
+        while True:
             try:
-                result, error = call_port(port, action), None
-            except Exception as exc:  # noqa: BLE001 - every port failure is an outcome, never a crash
-                result, error = None, _scrub(exc)
-            step(f, result, error)
-        else:
-            assert isinstance(action, Question)
-            try:
-                answer = person.provide(action)
-            except Exception:  # noqa: BLE001 - a person that raises has given no valid answer
-                answer = None
-            f.answer(answer)
-        if on_step is not None:
-            on_step(f)
-    outcome = f.outcome
-    assert outcome is not None and outcome.state in spec.TERMINALS
-    return outcome
+                effect = loop.send(reply)
+            except StopIteration as done:
+                outcome: Outcome = done.value
+                return outcome
+            if isinstance(effect, Wait):
+                sleep(effect.seconds)
+                reply = None
+            elif isinstance(effect, Call):
+                try:
+                    reply = call_port(port, effect), None
+                except Exception as exc:  # noqa: BLE001 - every port failure is an outcome, never a crash
+                    reply = port_failed(exc)
+            else:
+                try:
+                    reply = person.provide(effect)
+                except Exception:  # noqa: BLE001 - a person that raises has given no valid answer
+                    reply = None
+    finally:
+        loop.close()
 
 
 def _scrub(exc: Exception) -> Exception:

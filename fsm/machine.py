@@ -9,11 +9,13 @@ the person's answers) that the shared machine moves by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
+import structlog
 import transitions
 
 from fsm import spec
@@ -243,13 +245,16 @@ class Flow:
         :class:`StaleMessage`.
         """
         state = self._need("call")
+        error: MalformedMessage | None = None
         try:
             msg = parse_message(message)
             if msg.transaction_id in self._seen:
                 raise StaleMessage(self.state, "this transactionId was already received")
             outcome = classify(state, self._c.entries[state.name], msg)
         except MalformedMessage as exc:
-            raise exc.at_step(state.step) from None
+            error = exc.at_step(state.step)
+        if error is not None:  # raised outside the handler, so no __context__ ties it to the message
+            raise error
         self._seen.add(msg.transaction_id)
         self._keep(state, msg)
         self._fire(outcome, msg.error_code, "")
@@ -334,9 +339,11 @@ class Flow:
         if self._c.states[edge.target].terminal:
             self._end = (edge.cause, edge.code if edge.code is not None else code, detail)
         if self._log is not None:
-            self._log.info("fsm.transition", flow=self.name, step=source.step, state=source.name,
-                           api=source.call and self._c.entries[source.name].api, outcome=outcome,
-                           target=edge.target, error_code=code)
+            # The edge is taken: a failing host logger must not make the caller think it was not.
+            with contextlib.suppress(Exception):
+                self._log.info("fsm.transition", flow=self.name, step=source.step, state=source.name,
+                               api=source.call and self._c.entries[source.name].api, outcome=outcome,
+                               target=edge.target, error_code=code)
 
     # -- the end ---------------------------------------------------------------
 
@@ -362,10 +369,18 @@ class Flow:
     def __repr__(self) -> str:
         return f"<Flow {self.name} state={self.state!r} counters={self.counters}>"
 
+    def snapshot(self) -> dict[str, Any]:
+        """This flow as a JSON-safe dict without secrets; ``fsm.resume`` continues it (see fsm.snapshot)."""
+        from fsm.snapshot import snapshot  # fsm.snapshot builds on this module
+
+        return snapshot(self)
+
 
 def start(flow: str, *, logger: Any = None, **options: Any) -> Flow:
     """Start the flow named ``flow`` (``"enrollment"``, ``"reset-pin"``, ...) with ``options``."""
     machine = compiled(flow) if isinstance(flow, str) else None
     if machine is None:
         raise UnknownFlow(repr(flow), tuple(FLOWS))
+    if logger is None and structlog.is_configured():  # the host configured structlog: log through it
+        logger = structlog.get_logger("fsm")
     return Flow(machine, make_options(**options), logger)
