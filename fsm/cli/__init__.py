@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 #: Subcommand modules of fsm.cli, in the order ``fsm --help`` lists them.
-SUBCOMMANDS = ("run",)
+SUBCOMMANDS = ("run", "diagrams", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:

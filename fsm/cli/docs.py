@@ -1,0 +1,34 @@
+"""``fsm docs``: write the Markdown reference of every flow, generated from the definition."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+from typing import Any
+
+DEFAULT_OUT = "diagrams"
+
+
+def add(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "docs",
+        help="write the Markdown reference of every flow (diagrams/README.md)",
+        description=(
+            "Write README.md in DIR: per flow and per step, the call, the questions, the outcomes, the "
+            "error codes and the bounds, generated from the flow definitions, with the Mermaid diagram "
+            "embedded and the SVG linked (run `fsm diagrams` for the pictures)."
+        ),
+    )
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"directory to write (default {DEFAULT_OUT}/)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from fsm import docs
+
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / docs.FILENAME
+    path.write_text(docs.reference(), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0

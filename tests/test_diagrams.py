@@ -1,0 +1,322 @@
+"""The pictures are the machine: every edge drawn is a transition, every transition is drawn."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from fsm import diagrams
+from fsm.cli import diagrams as cli_diagrams
+from fsm.cli import docs as cli_docs
+from fsm.executor import run
+from fsm.flows import FLOWS
+from fsm.machine import TraceEntry, compiled
+from fsm.options import make_options
+from fsm.ports.persons import DemoPerson
+from fsm.ports.simulator import DEMO_PIN, Simulator
+from fsm.transcript import STAND_IN, Recorder, Transcript
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "diagrams"
+NAMES = sorted(FLOWS)
+Triple = tuple[str, str, str]
+
+_DOT_EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)" \[id="([^"]+)"')
+_MMD_EDGE = re.compile(r"^\s*(\S+) --> (\S+) : ")
+_MMD_COMMENT = re.compile(r"^\s*%% edge (\S+)$")
+
+
+def machine_triples(name: str) -> set[Triple]:
+    """(source, outcome, target) of every transition of the compiled transitions.Machine."""
+    machine = compiled(name).machine
+    return {
+        (source, trigger, str(t.dest))
+        for trigger, event in machine.events.items()
+        for source, transitions in event.transitions.items()
+        for t in transitions
+    }
+
+
+def _split(edge_id: str) -> Triple:
+    source, outcome, target = edge_id.split("|")
+    return source, outcome, target
+
+
+def dot_triples(text: str) -> set[Triple]:
+    """The edges drawn in a DOT file, read from its edge lines (endpoints and id must agree)."""
+    found: set[Triple] = set()
+    for line in text.splitlines():
+        if "->" not in line:
+            continue
+        m = _DOT_EDGE.match(line)
+        assert m is not None, f"an edge line the test cannot read: {line}"
+        triple = _split(m[3])
+        assert (triple[0], triple[2]) == (m[1], m[2]), f"edge id {m[3]} drawn between {m[1]} and {m[2]}"
+        found.add(triple)
+    return found
+
+
+def mermaid_triples(text: str) -> set[Triple]:
+    """The transitions of a Mermaid file; each is named by the ``%% edge`` comment above it."""
+    found: set[Triple] = set()
+    names: dict[str, str] = {}
+    pending: Triple | None = None
+    for line in text.splitlines():
+        c = _MMD_COMMENT.match(line)
+        if c is not None:
+            pending = _split(c[1])
+            continue
+        m = _MMD_EDGE.match(line)
+        if m is not None:
+            assert pending is not None, f"a transition with no edge comment: {line}"
+            for mid, name in ((m[1], pending[0]), (m[2], pending[2])):
+                assert names.setdefault(mid, name) == name, f"{mid} drawn as {names[mid]} and {name}"
+            found.add(pending)
+        pending = None
+    assert len(set(names.values())) == len(names), "two Mermaid ids for one state"
+    return found
+
+
+# -- what is drawn is what runs ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dot_edges_are_the_machine_transitions(name: str) -> None:
+    assert dot_triples(diagrams.to_dot(name)) == machine_triples(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mermaid_edges_are_the_machine_transitions(name: str) -> None:
+    assert mermaid_triples(diagrams.to_mermaid(name)) == machine_triples(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_pictures_are_the_machine_transitions(name: str) -> None:
+    assert dot_triples((COMMITTED / f"{name}.dot").read_text(encoding="utf-8")) == machine_triples(name)
+    assert mermaid_triples((COMMITTED / f"{name}.mmd").read_text(encoding="utf-8")) == machine_triples(name)
+
+
+def test_an_edge_missing_from_the_picture_or_only_in_it_is_seen() -> None:
+    text = diagrams.to_dot("enrollment")
+    lines = text.splitlines()
+    edge = next(i for i, line in enumerate(lines) if '"8" -> "enrolled"' in line)
+    missing = "\n".join(lines[:edge] + lines[edge + 1:])
+    assert dot_triples(missing) != machine_triples("enrollment")
+    extra = text.replace("}\n", '  "1" -> "A" [id="1|blocked|A"];\n}\n')
+    assert dot_triples(extra) != machine_triples("enrollment")
+    mmd = diagrams.to_mermaid("enrollment").replace("%% edge 8|succeeded|enrolled", "%% edge 8|succeeded|failed")
+    with pytest.raises(AssertionError):
+        mermaid_triples(mmd)
+
+
+def test_every_step_of_the_tutorial_is_visible() -> None:
+    shown: set[str] = set()
+    for name in NAMES:
+        for label in re.findall(r'label="([^"]*)"', diagrams.to_dot(name)):
+            step = re.match(r"([0-9.]+|[A-E]) · ", label)
+            if step:
+                shown.add(step[1])
+    assert {"1", "2", "3", "4.1", "4.2", "5", "6", "7", "8", "A", "B", "C", "D", "E"} <= shown
+
+
+def test_states_show_step_title_and_call() -> None:
+    dot = diagrams.to_dot("enrollment")
+    assert ('"8" [id="8", label="8 · Request device enrollment & validate PIN\\nset pims.authentication.enrollment'
+            '\\n{action: enroll, pinCode, smsCode (iOS)}') in dot
+    assert "type: addPhoneNumber (tutorial), action: addPhoneNumber (reference)" in dot
+    assert "status AlreadyEnrolled\\n[pin attempts left]" in dot
+    assert 'id="3|no_phone|4.2:phoneNumber", label="no phone number (null, empty or FAILED 2307)\\n[else]"' in dot
+    assert "[shortcut allowed]" in dot
+    assert 'subgraph "cluster_4.1"' in dot and 'subgraph "cluster_4.2"' in dot
+    assert "DESTRUCTIVE" in dot
+
+
+def test_output_is_deterministic() -> None:
+    assert diagrams.generate(svg=False) == diagrams.generate(svg=False)
+
+
+# -- committed and fresh ---------------------------------------------------------------
+
+
+def _cli(module: object, *argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    module.add(parser.add_subparsers())  # type: ignore[attr-defined]  # a fsm.cli subcommand module
+    args = parser.parse_args(list(argv))
+    code: int = args.func(args)
+    return code
+
+
+def _svg_version(text: str) -> str | None:
+    m = re.search(r"<!-- Generated by graphviz version ([^ ]+)", text)
+    return m[1] if m else None
+
+
+def test_committed_diagrams_are_fresh(tmp_path: pathlib.Path) -> None:
+    assert _cli(cli_diagrams, "diagrams", "--out", str(tmp_path)) == 0
+    assert _cli(cli_docs, "docs", "--out", str(tmp_path)) == 0
+    committed = {p.name for p in COMMITTED.iterdir()}
+    expected = {f"{n}.{ext}" for n in NAMES for ext in ("dot", "mmd", "svg")} | {"README.md"}
+    assert committed == expected, "diagrams/ holds files fsm diagrams/docs do not write"
+    version = diagrams.graphviz_version()
+    for name in sorted(committed):
+        if name.endswith(".svg"):
+            if version is None:
+                continue  # no dot here: the SVG is checked where Graphviz is installed (CI)
+            old = (COMMITTED / name).read_text(encoding="utf-8")
+            drawn = _svg_version(old)
+            if drawn is None or drawn not in version:
+                continue  # drawn by another Graphviz version: layouts differ by version, not by our code
+        assert (tmp_path / name).read_bytes() == (COMMITTED / name).read_bytes(), (
+            f"diagrams/{name} is stale: run `fsm diagrams && fsm docs` and commit diagrams/"
+        )
+
+
+def test_committed_svgs_match_this_graphviz_or_say_why() -> None:
+    version = diagrams.graphviz_version()
+    if version is None:
+        pytest.skip("Graphviz `dot` is not installed (apt-get install graphviz); CI installs it")
+    drawn = {_svg_version((COMMITTED / f"{n}.svg").read_text(encoding="utf-8")) for n in NAMES}
+    assert len(drawn) == 1 and None not in drawn
+    only = next(iter(drawn))
+    if only is None or only not in version:
+        pytest.skip(f"committed SVGs were drawn by Graphviz {drawn}, this machine has {version!r}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_dot_renders_without_warnings(name: str) -> None:
+    exe = shutil.which("dot")
+    if exe is None:
+        pytest.skip("Graphviz `dot` is not installed (apt-get install graphviz); CI installs it")
+    done = subprocess.run([exe, "-Tsvg", str(COMMITTED / f"{name}.dot")], capture_output=True, check=False)
+    assert done.returncode == 0
+    assert done.stderr == b""
+    assert done.stdout.startswith(b"<?xml")
+
+
+def test_without_dot_dot_and_mermaid_are_still_written(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    assert _cli(cli_diagrams, "diagrams", "--out", str(tmp_path)) == 0
+    assert {p.suffix for p in tmp_path.iterdir()} == {".dot", ".mmd"}
+    out = capsys.readouterr().out.splitlines()
+    hints = [line for line in out if "apt-get install graphviz" in line]
+    assert len(hints) == 1
+
+
+def test_the_cli_knows_the_subcommands() -> None:
+    import fsm.cli
+
+    assert {"diagrams", "docs"} <= set(fsm.cli.SUBCOMMANDS)
+
+
+# -- no secret ----------------------------------------------------------------------
+
+
+def _secret_values() -> set[str]:
+    return {DEMO_PIN, *STAND_IN.values()}
+
+
+def test_generated_files_hold_no_secret() -> None:
+    for path in sorted(COMMITTED.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        for value in _secret_values():
+            assert value not in text, f"{path.name} holds a secret stand-in value"
+
+
+# -- a run drawn on the diagram -----------------------------------------------------------
+
+
+def _enroll(preset: str = "existing-pin") -> tuple[TraceEntry, ...]:
+    sim = Simulator(preset)
+    outcome = run("enrollment", port=sim, person=DemoPerson(sim), sleep=lambda _: None)
+    assert outcome.ok
+    return outcome.trace
+
+
+def _highlighted(dot: str) -> dict[int, Triple]:
+    """Step number -> edge, read from the labels of the taken edges (``#1, #4  words``)."""
+    order: dict[int, Triple] = {}
+    for line in dot.splitlines():
+        m = _DOT_EDGE.match(line)
+        if m is None:
+            continue
+        label = re.search(r'label="(#[0-9, #]+)  ', line)
+        if label:
+            for n in re.findall(r"#([0-9]+)", label[1]):
+                assert int(n) not in order
+                order[int(n)] = _split(m[3])
+    return order
+
+
+def test_draw_run_numbers_the_edges_taken_in_order() -> None:
+    trace = _enroll()
+    dot = diagrams.draw_run("enrollment", trace, make_options())
+    order = _highlighted(dot)
+    assert order == {i: (t.state, t.outcome, t.target) for i, t in enumerate(trace, start=1)}
+    assert dot_triples(dot) == machine_triples("enrollment")
+    for t in trace:
+        assert re.search(rf'^\s*"{re.escape(t.target)}" \[.*penwidth="3"', dot, re.M)
+
+
+def test_draw_run_shows_the_parameters_of_the_run_options() -> None:
+    trace = _enroll()
+    ios = diagrams.draw_run("enrollment", trace, make_options(platform="ios"))
+    android = diagrams.draw_run("enrollment", trace, make_options(platform="android"))
+    assert "{action: enroll, pinCode, smsCode}" in ios
+    assert "{action: enroll, pinCode}" in android
+
+
+def test_draw_run_refuses_an_edge_the_machine_lacks() -> None:
+    bogus = TraceEntry(step="1", state="1", kind="call", name="x", op="get", parameters={},
+                       outcome="activated", target="failed")
+    with pytest.raises(ValueError, match="does not have"):
+        diagrams.draw_run("enrollment", [bogus])
+
+
+def test_a_saved_transcript_is_drawn(tmp_path: pathlib.Path) -> None:
+    sim = Simulator("existing-pin")
+    outcome, transcript = Recorder(sim, DemoPerson(sim)).run("enrollment")
+    path = tmp_path / "run.json"
+    path.write_text(transcript.dumps(), encoding="utf-8")
+    loaded = Transcript.loads(path.read_text(encoding="utf-8"))
+    dot = diagrams.draw_run("enrollment", loaded)
+    assert _highlighted(dot) == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
+    out = tmp_path / "run.dot"
+    assert _cli(cli_diagrams, "diagrams", "--transcript", str(path), "--draw", str(out)) == 0
+    assert out.read_text(encoding="utf-8") == dot
+    for value in _secret_values():
+        assert value not in dot
+
+
+def test_a_saved_transcript_is_drawn_as_svg(tmp_path: pathlib.Path) -> None:
+    if not diagrams.dot_available():
+        pytest.skip("Graphviz `dot` is not installed (apt-get install graphviz); CI installs it")
+    sim = Simulator("new")
+    _, transcript = Recorder(sim, DemoPerson(sim)).run("enrollment", platform="ios")
+    path = tmp_path / "run.json"
+    path.write_text(transcript.dumps(), encoding="utf-8")
+    out = tmp_path / "run.svg"
+    assert _cli(cli_diagrams, "diagrams", "--transcript", str(path), "--draw", str(out)) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "#1" in svg
+
+
+def test_render_run_writes_svg_or_says_why_not(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulator("existing-pin")
+    outcome = run("enrollment", port=sim, person=DemoPerson(sim), sleep=lambda _: None)
+    options = make_options()
+    if diagrams.dot_available():
+        assert diagrams.render_run(outcome, options, tmp_path / "a.svg") is None
+        assert (tmp_path / "a.svg").read_text(encoding="utf-8").startswith("<?xml")
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    note = diagrams.render_run(outcome, options, tmp_path / "b.svg")
+    assert note is not None and "\n" not in note and "apt-get install graphviz" in note
+    assert not (tmp_path / "b.svg").exists()
+    dot = (tmp_path / "b.dot").read_text(encoding="utf-8")
+    assert _highlighted(dot) == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
+    assert DEMO_PIN not in dot
