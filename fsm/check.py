@@ -1,0 +1,671 @@
+"""Model checking: every reachable configuration of a flow under every answer the world can give.
+
+The explorer runs the real machine (:class:`fsm.machine.Flow` and its one
+``transitions`` machine): a configuration is the flow's state, its counters
+and the values it holds; from each one it feeds every answer the environment
+can give (each SUCCEEDED result the catalog documents, each error code the
+reference lists for the call and the step handles, a transient code, 2317, an
+input error, an unknown code, malformed messages, port exceptions; at a
+question a valid answer, an invalid one, "forgot PIN" and "cancel") through
+``flow.receive`` / ``flow.receive_exception`` / ``flow.answer``, exactly as the
+executor does. Messages that the real classifier (:func:`fsm.classify.classify`)
+reads as the same outcome move the machine the same way, so each
+(configuration, outcome) is fired once by the machine and shared.
+
+The exploration is a breadth-first search of the configurations paired with
+small monitors (PIN submissions, passes through A, consecutive retries), so
+the first run found to break a property is a shortest one; it is written as a
+replayable transcript (:mod:`fsm.transcript`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
+from typing import Any, Literal
+
+import attrs
+
+from fsm import spec
+from fsm.catalog import CATALOG, FORBIDDEN, Entry
+from fsm.classify import classify, classify_exception
+from fsm.errors import DefinitionError, FlowStateError, MalformedMessage
+from fsm.flows import FLOWS
+from fsm.inputs import valid
+from fsm.machine import Compiled, Flow, TraceEntry, compiled
+from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, parse_message
+from fsm.options import Options
+from fsm.secret import SECRET_NAMES, Secret
+from fsm.spec import FlowSpec, State
+from fsm.transcript import Transcript, outcome_json, record_answer, record_call
+from fsm.validate import problems as definition_problems
+
+#: Properties in the order they are reported, with their words.
+PROPERTIES: Mapping[str, str] = {
+    "definition": "the definition passes the machine's own checks",
+    "terminates": "every run ends (no cycle)",
+    "reachable": "every declared state is reachable",
+    "way_out": "no state without a way out",
+    "handled": "every outcome the environment produces is handled",
+    "classified": "every message is read by fsm.classify",
+    "pin_bound": "PIN submissions <= max_pin_attempts",
+    "restart_bound": "passes through A <= max_restarts",
+    "retry_bound": "consecutive retries of one call <= max_transient_retries",
+    "remove_safety": "A (remove all enrollments) only after a blocked status or 2317",
+    "enrolled_safety": "enrolled only after a SUCCEEDED enroll or isDeviceActivated true",
+    "parameters": "every call carries exactly the catalog's parameters",
+    "secrets": "a secret parameter is only ever a value the person gave for it",
+}
+
+#: Steps whose calls submit a PIN the SDK checks (PROTOCOL.md: steps 8, C and E's OTP).
+PIN_STEPS = frozenset({"8", "C", "E"})
+PIN_PARAMS = frozenset({"pinCode", "oldPIN"})
+REMOVE_ENTRY = "remove_enrollments"
+#: Entries whose SUCCEEDED may end a run enrolled.
+ENROLL_ENTRIES = frozenset({"enroll", "enroll_with_phone_number"})
+TID = "tx"
+INVALID_ANSWER = "x"
+
+Config = tuple[str, tuple[int, ...], tuple[tuple[str, str | Secret], ...]]
+Node = tuple[int, int, int, int]  # configuration id, PIN submissions, passes through A, consecutive retries
+
+
+@attrs.frozen
+class Input:
+    """One answer of the environment: an SDK message, a port exception, or a person's answer."""
+
+    kind: Literal["message", "raise", "answer"]
+    label: str
+    message: Mapping[str, Any] | None = None
+    exc: type[Exception] | None = None
+    answer: object = None
+
+
+def _msg(**fields: Any) -> dict[str, Any]:
+    return {"transactionId": TID, **fields}
+
+
+def call_inputs(state: State, entry: Entry) -> tuple[Input, ...]:
+    """What the SDK (or the port) can answer to the call of ``state``."""
+    out = [
+        Input("message", f"SUCCEEDED {outcome}", _msg(status="SUCCEEDED", result=entry.output.example(outcome)))
+        for outcome in entry.output.outcomes
+    ]
+    codes = sorted(set(entry.errors) | set(state.errors) | {2201, FORBIDDEN, 2101, 9999})
+    out += [Input("message", f"FAILED {c}", _msg(status="FAILED", error={"code": c})) for c in codes]
+    out.append(Input("message", "malformed: status missing", _msg()))
+    if entry.output.field is not None:
+        out.append(Input("message", "malformed: result field of the wrong type",
+                         _msg(status="SUCCEEDED", result={entry.output.field: [1]})))
+    out.append(Input("raise", "ConnectionError", exc=ConnectionError))
+    out.append(Input("raise", "RuntimeError", exc=RuntimeError))
+    return tuple(out)
+
+
+def question_inputs(canary: str) -> tuple[Input, ...]:
+    return (
+        Input("answer", "valid answer", answer=canary),
+        Input("answer", "invalid answer", answer=INVALID_ANSWER),
+        Input("answer", "forgot PIN", answer=FORGOT_PIN),
+        Input("answer", "cancel", answer=CANCEL),
+    )
+
+
+def canaries(flow: FlowSpec) -> dict[str, str]:
+    """A valid answer for each question of ``flow``, distinct for each (input, slot) pair.
+
+    The values are canaries: a secret parameter must carry one given for an input of its own name.
+    """
+    out: dict[str, str] = {}
+    by_pair: dict[tuple[str | None, str | None], str] = {}
+    for state in flow.states:
+        if state.kind != "question":
+            continue
+        pair = (state.ask, state.slot)
+        if pair not in by_pair:
+            by_pair[pair] = _canary(state.ask or "", len(by_pair), set(by_pair.values()))
+        out[state.name] = by_pair[pair]
+    return out
+
+
+def _canary(ask: str, i: int, used: set[str]) -> str:
+    for n in range(1000):
+        k = 31 * i + n
+        for value in (f"{58 + k % 40}{(k * 7919) % 10000:04d}", f"+3361{k:07d}", f"VF7ABCDE{k:09d}"):
+            if value not in used and valid(ask, value, new_pin=value.isdigit()):
+                return value
+    return f"canary-{i}"  # pragma: no cover - an input no template fits
+
+
+@attrs.frozen
+class Violation:
+    """A property broken, in words, with the shortest run that shows it (None when no run can)."""
+
+    prop: str
+    text: str
+    path: tuple[tuple[int, int], ...] | None = None
+
+
+@attrs.define
+class Result:
+    """What one check found."""
+
+    flow: str
+    options: Options
+    configurations: int = 0
+    nodes: int = 0
+    transitions: int = 0
+    machine_steps: int = 0
+    longest: int | None = None
+    seconds: float = 0.0
+    violations: dict[str, list[Violation]] = attrs.field(factory=dict)
+    transcripts: dict[str, Transcript] = attrs.field(factory=dict)
+    #: The flow's trace along each counterexample (for drawing it on the diagram).
+    traces: dict[str, tuple[TraceEntry, ...]] = attrs.field(factory=dict)
+    #: True when the flow checked is a shipped one (its diagram exists).
+    shipped: bool = True
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped is None and not any(self.violations.values())
+
+    def holds(self, prop: str) -> bool:
+        return not self.violations.get(prop)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow, "options": self.options.as_dict(), "ok": self.ok, "skipped": self.skipped,
+            "configurations": self.configurations, "monitored_states": self.nodes,
+            "transitions": self.transitions, "machine_steps": self.machine_steps,
+            "longest_run": self.longest, "seconds": round(self.seconds, 4),
+            "properties": {p: {"holds": self.holds(p), "violations": [v.text for v in self.violations.get(p, [])]}
+                           for p in PROPERTIES},
+        }
+
+
+class Explorer:
+    """The configuration graph of one flow (a name or a :class:`FlowSpec`) under one set of options."""
+
+    def __init__(self, flow: FlowSpec | str, options: Options) -> None:
+        self.spec = FLOWS[flow] if isinstance(flow, str) else flow
+        self.options = options
+        self.definition = definition_problems(self.spec)
+        shipped = FLOWS.get(self.spec.name) is self.spec
+        self.compiled: Compiled = compiled(self.spec.name) if shipped else Compiled(self.spec, validate=False)
+        self.states = self.compiled.states
+        self.canary = canaries(self.spec)
+        asks: dict[str, set[str]] = {}
+        for s in self.spec.states:
+            if s.kind == "question" and s.ask is not None:
+                asks.setdefault(s.ask, set()).add(self.canary[s.name])
+        #: The answers a person gives for each input name: the only legitimate values of a secret parameter.
+        self.given = asks
+        self.inputs: dict[str, tuple[Input, ...]] = {}
+        for s in self.spec.states:
+            if s.kind == "call" and s.call is not None and s.call in CATALOG:
+                self.inputs[s.name] = call_inputs(s, CATALOG[s.call])
+            elif s.kind == "question":
+                self.inputs[s.name] = question_inputs(self.canary[s.name])
+        self.cfgs: list[Config] = []
+        self.ids: dict[Config, int] = {}
+        #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
+        self.succ: list[list[tuple[int, int, str]] | None] = []
+        #: Per configuration: (next id, outcome) for every input, -1 when the input breaks the machine.
+        self.moves: list[list[tuple[int, str]]] = []
+        self.pin_call: list[bool] = []
+        self.machine_steps = 0
+        self._classes: dict[str, list[object]] = {}
+        self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
+        self.initial = self._add(self._config(self._flow(None)))
+
+    # -- configurations ------------------------------------------------------
+
+    def _flow(self, cfg: Config | None) -> Flow:
+        flow = Flow(self.compiled, self.options)
+        if cfg is not None:
+            flow.state = cfg[0]
+            flow.counters = list(cfg[1])
+            flow.values = dict(cfg[2])
+        return flow
+
+    def _config(self, flow: Flow) -> Config:
+        if self.states[flow.state].terminal:
+            outcome = flow.outcome
+            return (flow.state, (), (("cause", (outcome.cause if outcome else None) or ""),))
+        return (flow.state, tuple(flow.counters), tuple(sorted(flow.values.items(), key=itemgetter(0))))
+
+    def _add(self, cfg: Config) -> int:
+        found = self.ids.get(cfg)
+        if found is not None:
+            return found
+        i = len(self.cfgs)
+        self.ids[cfg] = i
+        self.cfgs.append(cfg)
+        self.succ.append(None)
+        self.moves.append([])
+        self.pin_call.append(False)
+        return i
+
+    def terminal(self, i: int) -> bool:
+        return self.states[self.cfgs[i][0]].terminal
+
+    # -- moving the real machine ---------------------------------------------
+
+    def apply(self, flow: Flow, inp: Input, tid: str = TID) -> None:
+        """Feed ``inp`` to ``flow`` as the executor does (a malformed message goes to receive_exception)."""
+        if inp.kind == "answer":
+            flow.answer(inp.answer)
+        elif inp.kind == "raise":
+            assert inp.exc is not None
+            flow.receive_exception(inp.exc("simulated failure"))
+        else:
+            assert inp.message is not None
+            message = dict(inp.message, transactionId=tid)
+            try:
+                flow.receive(message)
+            except MalformedMessage as exc:
+                flow.receive_exception(exc)
+
+    def _move(self, cfg: Config, inp: Input) -> tuple[Config | None, str, str | None]:
+        """The configuration the real machine reaches from ``cfg`` on ``inp``, its outcome, or what broke."""
+        flow = self._flow(cfg)
+        self.machine_steps += 1
+        try:
+            self.apply(flow, inp)
+        except DefinitionError as exc:
+            return None, exc.problems[0].rsplit(" ", 1)[-1], "handled"
+        except Exception as exc:  # noqa: BLE001 - any crash of the machine is a finding, reported as one
+            return None, "", f"way_out:the machine raised {type(exc).__name__}"
+        if not flow.trace:
+            return None, "", "way_out:no edge applies (every guard is false)"
+        return self._config(flow), flow.trace[-1].outcome, None
+
+    def _classify(self, state: State, inp: Input) -> str:
+        """The outcome fsm.classify gives ``inp`` at ``state`` (questions: the input itself)."""
+        entry = self.compiled.entries.get(state.name)
+        if inp.kind == "answer" or entry is None:
+            return inp.label
+        if inp.kind == "raise":
+            assert inp.exc is not None
+            return classify_exception(inp.exc("simulated failure"))
+        try:
+            return classify(state, entry, parse_message(inp.message))
+        except MalformedMessage as exc:
+            return classify_exception(exc)
+
+    def _classes_of(self, cfg_id: int, state: State) -> list[object]:
+        """Per input, the key of the inputs that move the machine alike; checks fsm.classify on the way."""
+        found = self._classes.get(state.name)
+        if found is not None:
+            return found
+        keys: list[object] = []
+        cfg = self.cfgs[cfg_id]
+        for k, inp in enumerate(self.inputs[state.name]):
+            outcome = self._classify(state, inp)
+            if inp.kind != "answer" and not state.keep:
+                _, got, broke = self._move(cfg, inp)
+                if broke is None and got != outcome:
+                    self._problems.append(("classified", cfg_id, k, f"state {state.name!r}: {inp.label} moved the "
+                                           f"machine as {got}, fsm.classify reads it as {outcome}"))
+                keys.append(("outcome", outcome))
+            else:  # answers, and calls that keep result fields: no grouping
+                keys.append(("input", k))
+        self._classes[state.name] = keys
+        return keys
+
+    def expand(self, i: int) -> list[tuple[int, int, str]]:
+        """The successors of configuration ``i`` (computed once)."""
+        done = self.succ[i]
+        if done is not None:
+            return done
+        cfg = self.cfgs[i]
+        state = self.states[cfg[0]]
+        out: list[tuple[int, int, str]] = []
+        moves: list[tuple[int, str]] = []
+        self.succ[i] = out
+        self.moves[i] = moves
+        if state.terminal:
+            return out
+        if state.name not in self.inputs:
+            self._problems.append(("way_out", i, None, f"state {state.name!r} has no call or question"))
+            return out
+        if state.kind == "call":
+            self._check_call(i, state)
+        memo: dict[object, tuple[int, str]] = {}
+        seen: set[tuple[int, str]] = set()
+        for k, key in enumerate(self._classes_of(i, state)):
+            move = memo.get(key)
+            if move is None:
+                inp = self.inputs[state.name][k]
+                nxt, outcome, broke = self._move(cfg, inp)
+                if nxt is None:
+                    prop, _, text = (broke or "way_out").partition(":")
+                    text = text or f"state {state.name!r} does not handle {outcome} ({inp.label})"
+                    self._problems.append((prop, i, k, text))
+                    move = (-1, outcome)
+                else:
+                    move = (self._add(nxt), outcome)
+                    self._check_edge(i, state, k, move[0])
+                memo[key] = move
+            moves.append(move)
+            if move[0] >= 0 and move not in seen:
+                seen.add(move)
+                out.append((k, move[0], move[1]))
+        if not out:
+            self._problems.append(("way_out", i, None, f"state {state.name!r}: no answer moves the machine on"))
+        return out
+
+    # -- properties of one configuration or one edge --------------------------
+
+    def _check_call(self, i: int, state: State) -> None:
+        flow = self._flow(self.cfgs[i])
+        try:
+            action = flow.action
+        except FlowStateError as exc:
+            self._problems.append(("parameters", i, None, f"state {state.name!r}: {exc.problem}"))
+            return
+        assert isinstance(action, Call)
+        entry = CATALOG.get(state.call or "")
+        opts = self.options
+        if entry is not None:
+            want = [(p.name, p.value) for p in entry.parameters(opts.dialect, opts.platform)]
+            got = [(n, None if any(p.name == n and p.value is None for p in entry.params) else v)
+                   for n, v in action.params]
+            if [n for n, _ in want] != [n for n, _ in got] or want != got:
+                self._problems.append(("parameters", i, None, f"state {state.name!r}: {entry.api} carries "
+                                       f"{sorted(n for n, _ in got)}, the catalog requires "
+                                       f"{sorted(n for n, _ in want)} with their fixed values "
+                                       f"({opts.dialect}, {opts.platform})"))
+        for name, value in action.params:
+            if name not in SECRET_NAMES:
+                continue
+            raw = value.reveal() if isinstance(value, Secret) else value
+            if not isinstance(value, Secret) or raw not in self.given.get(name, ()):
+                self._problems.append(("secrets", i, None, f"state {state.name!r}: {name} is not a value the "
+                                       f"person gave for {name}"))
+        self.pin_call[i] = state.step in PIN_STEPS and any(n in PIN_PARAMS for n, _ in action.params)
+
+    def _check_edge(self, i: int, state: State, k: int, j: int) -> None:
+        target = self.states[self.cfgs[j][0]]
+        inp = self.inputs[state.name][k]
+        msg = inp.message or {}
+        entry = CATALOG.get(state.call or "")
+        if target.call == REMOVE_ENTRY and state.name != target.name:
+            code = (msg.get("error") or {}).get("code")
+            blocked = (entry is not None and entry.key == "is_account_blocked" and msg.get("status") == "SUCCEEDED"
+                       and entry.output.classify(msg.get("result")) == "blocked")
+            if code != FORBIDDEN and not blocked:
+                self._problems.append(("remove_safety", i, k, f"A is reached from {state.name!r} on {inp.label}"))
+        if target.name == spec.ENROLLED:
+            ok = msg.get("status") == "SUCCEEDED" and entry is not None and (
+                entry.key in ENROLL_ENTRIES
+                or (entry.key == "is_device_activated" and (msg.get("result") or {}).get("isDeviceActivated") is True))
+            if not ok:
+                self._problems.append(("enrolled_safety", i, k, f"enrolled is reached from {state.name!r} on "
+                                       f"{inp.label}"))
+
+    # -- runs ------------------------------------------------------------------
+
+    def transcript(self, path: tuple[tuple[int, int], ...]) -> Transcript:
+        """The run that feeds the inputs of ``path`` from the start, written as a transcript."""
+        return self.run_path(path)[0]
+
+    def run_path(self, path: tuple[tuple[int, int], ...]) -> tuple[Transcript, tuple[TraceEntry, ...]]:
+        """The run that feeds the inputs of ``path`` from the start: its transcript and the flow's trace."""
+        flow = self._flow(None)
+        events: list[dict[str, Any]] = []
+        for n, (i, k) in enumerate(path, 1):
+            inp = self.inputs[self.cfgs[i][0]][k]
+            try:
+                action = flow.action
+            except FlowStateError:
+                break
+            try:
+                if isinstance(action, Call):
+                    if inp.kind == "raise":
+                        assert inp.exc is not None
+                        events.append(record_call(action, raised=inp.exc("simulated failure")))
+                    else:
+                        events.append(record_call(action, dict(inp.message or {}, transactionId=f"tx-{n}")))
+                else:
+                    assert isinstance(action, Question)
+                    events.append(record_answer(action, inp.answer, ""))
+                self.apply(flow, inp, f"tx-{n}")
+            except Exception:  # noqa: BLE001 - the run shows the defect: it stops where the machine broke
+                break
+            if isinstance(action, Question) and flow.trace:
+                events[-1]["outcome"] = flow.trace[-1].outcome
+        out = flow.outcome
+        return Transcript(flow=self.spec.name, options=self.options.as_dict(), events=events,
+                          outcome=outcome_json(out) if out is not None else None), tuple(flow.trace)
+
+    def reach(self, wanted: set[str]) -> set[str]:
+        """Which of the states ``wanted`` some run reaches (stops when all are found)."""
+        found: set[str] = set()
+        seen = {self.initial}
+        todo = deque([self.initial])
+        while todo and found != wanted:
+            i = todo.popleft()
+            if self.cfgs[i][0] in wanted:
+                found.add(self.cfgs[i][0])
+            for _, j, _ in self.expand(i):
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        return found
+
+    def shortest_paths(self) -> Iterator[tuple[int, tuple[tuple[int, int], ...]]]:
+        """Breadth-first over the configuration graph: each configuration with a shortest run to it."""
+        parent: dict[int, tuple[int, int] | None] = {self.initial: None}
+        todo = deque([self.initial])
+        while todo:
+            i = todo.popleft()
+            yield i, _unwind(parent, i)
+            for k, j, _ in self.expand(i):
+                if j not in parent:
+                    parent[j] = (i, k)
+                    todo.append(j)
+
+
+def _unwind(parent: Mapping[Any, tuple[Any, int] | None], node: Any) -> tuple[tuple[int, int], ...]:
+    path = []
+    step = parent[node]
+    while step is not None:
+        prev, k = step
+        path.append((prev if isinstance(prev, int) else prev[0], k))
+        step = parent[prev]
+    return tuple(reversed(path))
+
+
+Progress = Callable[[str], None]
+
+
+def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None = None) -> Result:
+    """Explore ``flow`` under ``options`` and judge every property of :data:`PROPERTIES`."""
+    started = time.perf_counter()
+    spec_ = FLOWS[flow] if isinstance(flow, str) else flow
+    result = Result(flow=spec_.name, options=options, violations={p: [] for p in PROPERTIES},
+                    shipped=FLOWS.get(spec_.name) is spec_)
+    for text in definition_problems(spec_):
+        result.violations["definition"].append(Violation("definition", text))
+    try:
+        ex = Explorer(spec_, options)
+    except Exception as exc:  # noqa: BLE001 - a flow the machine cannot even build, or options it refuses
+        if result.violations["definition"]:
+            result.seconds = time.perf_counter() - started
+            return result
+        result.skipped = str(exc)
+        return result
+    bp, br, bt = options.max_pin_attempts, options.max_restarts, options.max_transient_retries
+    start: Node = (ex.initial, 0, 0, 0)
+    parent: dict[Node, tuple[Node, int] | None] = {start: None}
+    todo = deque([start])
+    first: dict[int, Node] = {}
+    flagged: set[str] = set()
+    transitions = 0
+    last_note = started
+    seen_problems = 0
+    popped = 0
+
+    def flag(prop: str, text: str, path: tuple[tuple[int, int], ...] | None) -> None:
+        if any(v.text == text for v in result.violations[prop]):
+            return
+        result.violations[prop].append(Violation(prop, text, path))
+        if path is not None and prop not in flagged:
+            flagged.add(prop)
+            result.transcripts[prop], result.traces[prop] = ex.run_path(path)
+
+    while todo:
+        node = todo.popleft()
+        i, pins, passes, run = node
+        first.setdefault(i, node)
+        succ = ex.expand(i)
+        if seen_problems < len(ex._problems):
+            for prop, where, k, text in ex._problems[seen_problems:]:
+                base = _unwind(parent, first.get(where, node))
+                flag(prop, text, (*base, (where, k)) if k is not None else base)
+            seen_problems = len(ex._problems)
+        transitions += len(ex.moves[i])
+        if not succ:
+            continue
+        name = ex.cfgs[i][0]
+        # A PIN submission: a call carrying the PIN, not a retry of a call that got no verdict (run > 0).
+        p2 = min(pins + 1, bp + 1) if ex.pin_call[i] and run == 0 else pins
+        for k, j, _ in succ:
+            target = ex.cfgs[j][0]
+            a2 = min(passes + 1, br + 1) if ex.states[target].call == REMOVE_ENTRY and target != name else passes
+            r2 = min(run + 1, bt + 1) if target == name and ex.states[name].kind == "call" else 0
+            nxt: Node = (j, p2, a2, r2)
+            if nxt in parent:
+                continue
+            parent[nxt] = (node, k)
+            todo.append(nxt)
+            if p2 > bp and p2 != pins and "pin_bound" not in flagged:
+                flag("pin_bound", f"a run submits the PIN more than {bp} times (max_pin_attempts)",
+                     _unwind(parent, nxt))
+            if a2 > br and a2 != passes and "restart_bound" not in flagged:
+                flag("restart_bound", f"a run passes through A more than {br} times (max_restarts)",
+                     _unwind(parent, nxt))
+            if r2 > bt and r2 != run and "retry_bound" not in flagged:
+                flag("retry_bound", f"a run retries the call of {name!r} more than {bt} times in a row "
+                     "(max_transient_retries)", _unwind(parent, nxt))
+        popped += 1
+        if progress is not None and popped % 2048 == 0:
+            now = time.perf_counter()
+            if now - started > 1.0 and now - last_note > 0.25:
+                last_note = now
+                progress(f"{spec_.name}: {len(ex.cfgs)} configurations, {transitions} transitions, "
+                         f"{len(todo)} waiting")
+    result.configurations = len(ex.cfgs)
+    result.nodes = len(parent)
+    result.transitions = transitions
+    result.machine_steps = ex.machine_steps
+    reached = {c[0] for c in ex.cfgs}
+    missing = {s.name for s in spec_.states} - reached
+    if missing:  # states the options rule out (4.2 when the shortcut is allowed) must be reached under others
+        for other in (attrs.evolve(options, method="full" if options.method == "auto" else "auto"),
+                      attrs.evolve(options, method="auto", sdk_version="2.3.0")):
+            try:
+                missing -= Explorer(spec_, other).reach(missing)
+            except Exception:  # noqa: BLE001, S112 - the variant cannot run: its states stay unreached
+                continue
+        reached = {s.name for s in spec_.states} - missing
+    for s in spec_.states:
+        if s.name not in reached:
+            result.violations["reachable"].append(Violation(
+                "reachable", f"state {s.name!r} is never reached ({len(ex.cfgs)} configurations explored)"))
+    cycle, longest = _cycle_and_longest(ex)
+    result.longest = longest
+    if cycle is not None:
+        entry = first[cycle[0][0]]
+        path = (*_unwind(parent, entry), *cycle)
+        names = " -> ".join(ex.cfgs[i][0] for i, _ in cycle)
+        flag("terminates", f"a run can loop for ever: {names} -> {ex.cfgs[cycle[0][0]][0]} with no progress", path)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None, int | None]:
+    """A cycle of the configuration graph (as (configuration, input) steps), or the longest run's length."""
+    n = len(ex.cfgs)
+    color = [0] * n  # 0 new, 1 on the stack, 2 done
+    depth = [0] * n
+    stack: list[list[int]] = [[ex.initial, 0]]  # configuration, index of the next successor to visit
+    color[ex.initial] = 1
+    while stack:
+        top = stack[-1]
+        i, pos = top
+        succ = ex.succ[i] or []
+        if pos < len(succ):
+            top[1] += 1
+            j = succ[pos][1]
+            if color[j] == 1:  # back to a configuration on the stack: the stack from j is a cycle
+                at = next(x for x, (c, _) in enumerate(stack) if c == j)
+                return tuple((c, (ex.succ[c] or [])[p - 1][0]) for c, p in stack[at:]), None
+            if color[j] == 0:
+                color[j] = 1
+                stack.append([j, 0])
+            continue
+        stack.pop()
+        color[i] = 2
+        depth[i] = max((1 + depth[j] for _, j, _ in succ), default=0)
+    return None, depth[ex.initial]
+
+
+def check_all(flows: list[str], options: Options, *, progress: Progress | None = None) -> list[Result]:
+    return [check(name, options, progress=progress) for name in flows]
+
+
+def stderr_progress(text: str) -> None:
+    print(f"\r{text}", end="", file=sys.stderr, flush=True)
+
+
+def replay_steps(flow: FlowSpec | str, transcript: Transcript) -> tuple[Flow, list[str]]:
+    """Feed a transcript's events to a fresh flow one by one (it may stop before the end, as a counterexample
+    does): the flow reached, and every call that differed from the recorded one."""
+    from fsm.secret import MASK
+    from fsm.transcript import REPLIES, STAND_IN
+
+    spec_ = FLOWS[flow] if isinstance(flow, str) else flow
+    machine = compiled(spec_.name) if FLOWS.get(spec_.name) is spec_ else Compiled(spec_, validate=False)
+    from fsm.options import make_options
+
+    f = Flow(machine, make_options(**transcript.options))
+    mismatches: list[str] = []
+    for n, ev in enumerate(transcript.events):
+        action = f.action
+        try:
+            if "call" in ev:
+                if not isinstance(action, Call):
+                    mismatches.append(f"event {n}: a call was recorded, the flow asks {action!r}")
+                    break
+                got = {"op": action.op, "api": action.api, "parameters": action.masked()}
+                if got != ev["call"]:
+                    mismatches.append(f"event {n}: expected {ev['call']}, got {got}")
+                if "raises" in ev:
+                    f.receive_exception({"ConnectionError": ConnectionError}.get(ev["raises"], RuntimeError)("x"))
+                else:
+                    try:
+                        f.receive(ev.get("message"))
+                    except MalformedMessage as exc:
+                        f.receive_exception(exc)
+            else:
+                if not isinstance(action, Question):
+                    mismatches.append(f"event {n}: a question was recorded, the flow is at {f.state!r}")
+                    break
+                if "reply" in ev:
+                    answer: object = REPLIES[ev["reply"]]
+                elif ev.get("answer") == MASK:
+                    invalid = ev.get("outcome") == spec.INVALID
+                    answer = INVALID_ANSWER if invalid else STAND_IN.get(action.name, "402718")
+                else:
+                    answer = ev.get("answer")
+                f.answer(answer)
+        except Exception as exc:  # noqa: BLE001 - a defective machine may break on the last event
+            mismatches.append(f"event {n}: the machine raised {type(exc).__name__}")
+            break
+    return f, mismatches
