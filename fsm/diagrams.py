@@ -197,7 +197,8 @@ def _node_attrs(state: State, entry: Entry | None, options: Options | None) -> d
     if state.terminal:
         fill, border = _TERMINAL_COLORS.get(state.name, ("#ffffff", "#000000"))
         return {"id": state.name, "label": label, "shape": "doublecircle", "style": "filled",
-                "fillcolor": fill, "color": border, "penwidth": "2", "fontsize": "14"}
+                "fillcolor": fill, "color": border, "penwidth": "2", "fontsize": "14", "fixedsize": "true",
+                "width": "1.3"}
     fill, border = _STEP_COLORS.get(state.step, ("#ffffff", "#374151"))
     out = {"id": state.name, "label": label, "fillcolor": fill, "color": border}
     if state.kind == "question":
@@ -219,8 +220,12 @@ def _edge_attrs(edge: DrawnEdge) -> dict[str, str]:
                 "constraint": "false"}
     label = edge.words + (f"\n{edge.guard}" if edge.guard else "")
     out = {"id": edge.id, "label": label, "tooltip": label.replace("\n", " "), "fontsize": "10"}
-    if edge.target == spec.FAILED:
-        out.update(color="#b91c1c", fontcolor="#b91c1c")
+    if edge.target in (spec.FAILED, spec.CANCELLED):
+        # The words sit by the source (a tail label takes no room in the layout), and the edge
+        # does not pull the layout: dozens of ends would spread the main path apart.
+        del out["label"]
+        out.update(taillabel=label.replace("\n", " "), color="#b91c1c", fontcolor="#b91c1c", fontsize="9",
+                   constraint="false", labeldistance="2", labelangle="-20")
     elif edge.target == "A":
         out.update(color="#b91c1c", fontcolor="#b91c1c", penwidth="2")
     elif edge.guard == f"[{spec.SHORTCUT.words}]" or edge.target.startswith("4.1"):
@@ -292,12 +297,22 @@ def _dot(
     lines.append("    graph [rank=\"sink\"];")
     lines.extend(node(s, "    ") for s in terminals)
     lines.append("  }")
-    for e in edges:
-        a = _edge_attrs(e)
+    drawn = [(e, _edge_attrs(e)) for e in edges]
+    # The ends a state reaches by several outcomes share one tail label, one outcome a line
+    # (tail labels of edges leaving one node in one direction would print on each other).
+    first: dict[tuple[str, str], dict[str, str]] = {}
+    for e, a in drawn:
+        if "taillabel" not in a:
+            continue
+        words = a.pop("taillabel")
+        head = first.setdefault((e.source, e.target), a)
+        head["taillabel"] = f"{head['taillabel']}\n{words}" if "taillabel" in head else f"→ {e.target}: {words}"
+    for e, a in drawn:
         if taken is not None:
             numbers = taken.get(e.id)
             if numbers:
-                words = a.get("label", SHORT_WORDS.get(e.outcome, e.outcome))
+                words = a.get("label") or (SHORT_WORDS.get(e.outcome, e.outcome) if e.quiet
+                                           else f"{e.words} {e.guard}".strip())
                 a.update(color=_RUN_COLOR, fontcolor=_RUN_COLOR, penwidth="3", style="bold",
                          label="#" + ", #".join(map(str, numbers)) + "  " + words, fontsize="11")
             else:
@@ -350,7 +365,8 @@ def to_mermaid(name: str) -> str:
         lines.append(f'    state "{text}" as {ids[s.name]}')
     lines.append(f"    [*] --> {ids[flow.initial]}")
     for e in machine_edges(name):
-        label = e.words + (f" {e.guard}" if e.guard else "")
+        words = SHORT_WORDS.get(e.outcome, e.words) if e.quiet else e.words
+        label = words + (f" {e.guard}" if e.guard else "")
         lines.append(f"    %% edge {e.id}")
         lines.append(f"    {ids[e.source]} --> {ids[e.target]} : {_mtext(label)}")
     classes: dict[str, list[str]] = {}

@@ -320,3 +320,15 @@ def test_render_run_writes_svg_or_says_why_not(tmp_path: pathlib.Path, monkeypat
     dot = (tmp_path / "b.dot").read_text(encoding="utf-8")
     assert _highlighted(dot) == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
     assert DEMO_PIN not in dot
+
+
+def test_a_failed_run_is_drawn_to_its_end() -> None:
+    sim = Simulator("existing-pin")
+    outcome = run("enrollment", port=sim, person=DemoPerson(sim, pin="135792"), sleep=lambda _: None)
+    assert outcome.state == "failed"
+    dot = diagrams.draw_run("enrollment", outcome)
+    order = _highlighted(dot)
+    assert order == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
+    assert order[len(order)][2] == "failed"
+    last = next(line for line in dot.splitlines() if f'id="{"|".join(order[len(order)])}"' in line)
+    assert 'label="#' in last and "FAILED" in last
