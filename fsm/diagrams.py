@@ -342,9 +342,12 @@ def mermaid_id(state: str) -> str:
     return "s_" + state.replace(".", "_").replace(":", "__")
 
 
-def _mtext(text: str) -> str:
-    """Text Mermaid reads literally (no quotes, colons, semicolons, braces or #)."""
-    for old, new in (('"', "'"), (":", " ="), (";", ","), ("{", "("), ("}", ")"), ("#", "no. ")):
+def _mtext(text: str, *, quoted: bool = False) -> str:
+    """Text Mermaid reads literally: no quote or ``#`` (an entity); outside quotes, no colon, semicolon or brace."""
+    pairs = [('"', "'"), ("#", "no. ")]
+    if not quoted:
+        pairs += [(":", " ="), (";", ","), ("{", "("), ("}", ")")]
+    for old, new in pairs:
         text = text.replace(old, new)
     return text
 
@@ -361,7 +364,7 @@ def to_mermaid(name: str) -> str:
         "    direction TB",
     ]
     for s in flow.states:
-        text = "<br/>".join(_mtext(line) for line in state_lines(s, c.entries.get(s.name)))
+        text = "<br/>".join(_mtext(line, quoted=True) for line in state_lines(s, c.entries.get(s.name)))
         lines.append(f'    state "{text}" as {ids[s.name]}')
     lines.append(f"    [*] --> {ids[flow.initial]}")
     for e in machine_edges(name):

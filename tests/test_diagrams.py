@@ -9,6 +9,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fsm import diagrams
 from fsm.cli import diagrams as cli_diagrams
@@ -16,9 +18,10 @@ from fsm.cli import docs as cli_docs
 from fsm.executor import run
 from fsm.flows import FLOWS
 from fsm.machine import TraceEntry, compiled
+from fsm.messages import CANCEL, Answer
 from fsm.options import make_options
 from fsm.ports.persons import DemoPerson
-from fsm.ports.simulator import DEMO_PIN, Simulator
+from fsm.ports.simulator import DEMO_PIN, PRESETS, Simulator
 from fsm.transcript import STAND_IN, Recorder, Transcript
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -332,3 +335,20 @@ def test_a_failed_run_is_drawn_to_its_end() -> None:
     assert order[len(order)][2] == "failed"
     last = next(line for line in dot.splitlines() if f'id="{"|".join(order[len(order)])}"' in line)
     assert 'label="#' in last and "FAILED" in last
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    flow=st.sampled_from(NAMES),
+    preset=st.sampled_from(sorted(PRESETS)),
+    platform=st.sampled_from(["android", "ios"]),
+    wrong=st.lists(st.sampled_from(["135792", "1", "+33612345678", "CANCEL"]), max_size=4),
+)
+def test_any_run_is_drawn_edge_for_edge(flow: str, preset: str, platform: str, wrong: list[str]) -> None:
+    sim = Simulator(preset)
+    answers: list[Answer] = [CANCEL if w == "CANCEL" else w for w in wrong]
+    person = DemoPerson(sim, overrides={"pinCode": answers, "smsCode": list(answers)})
+    outcome = run(flow, port=sim, person=person, sleep=lambda _: None, platform=platform)
+    dot = diagrams.draw_run(flow, outcome, make_options(platform=platform))
+    assert _highlighted(dot) == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
+    assert dot_triples(dot) == machine_triples(flow)
