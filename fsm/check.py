@@ -210,6 +210,7 @@ class Explorer:
                 self.inputs[s.name] = call_inputs(s, CATALOG[s.call])
             elif s.kind == "question":
                 self.inputs[s.name] = question_inputs(self.canary[s.name])
+        self._bounds = tuple(options.bound(c) for c in self.spec.counters)
         self.cfgs: list[Config] = []
         self.ids: dict[Config, int] = {}
         #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
@@ -236,7 +237,10 @@ class Explorer:
         if self.states[flow.state].terminal:
             outcome = flow.outcome
             return (flow.state, (), (("cause", (outcome.cause if outcome else None) or ""),))
-        return (flow.state, tuple(flow.counters), tuple(sorted(flow.values.items(), key=itemgetter(0))))
+        # A counter at its bound fails every ``below`` guard however far past it goes (only a flow missing a
+        # guard counts past it): keeping it at the bound keeps the graph finite and changes no move.
+        counters = tuple(c if c <= b else b for c, b in zip(flow.counters, self._bounds, strict=True))
+        return (flow.state, counters, tuple(sorted(flow.values.items(), key=itemgetter(0))))
 
     def _add(self, cfg: Config) -> int:
         found = self.ids.get(cfg)
@@ -525,7 +529,9 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
         first.setdefault(i, node)
         succ = ex.expand(i)
         if seen_problems < len(ex._problems):
-            for prop, where, k, text in ex._problems[seen_problems:]:
+            for prop, where, found, text in ex._problems[seen_problems:]:
+                # A call's own fault (parameters, secrets): show the call itself, whatever the answer.
+                k = 0 if found is None and prop in ("parameters", "secrets") else found
                 base = _unwind(parent, first.get(where, node))
                 flag(prop, text, (*base, (where, k)) if k is not None else base)
             seen_problems = len(ex._problems)
