@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from fsm import spec
@@ -174,6 +174,11 @@ def _str(value: object, what: str, *, limit: int = MAX_STRING) -> str:
     return value
 
 
+def _one_of(value: object, allowed: Collection[str]) -> bool:
+    """``value`` is a str among ``allowed`` (checked without hashing what may be a list)."""
+    return type(value) is str and value in allowed
+
+
 def _code(value: object, what: str) -> int | None:
     if value is not None and (type(value) is not int or not 0 <= value < 10**9):
         raise SnapshotInvalid(f"{what}: not an error code")
@@ -229,9 +234,9 @@ def _last(machine: Compiled, last: object) -> tuple[str, int | None, str]:
     if len(items) != 3:
         raise SnapshotInvalid("last: not [outcome, code, state]")
     outcome, code, at = items
-    if outcome != "" and outcome not in _outcomes(machine):
+    if outcome != "" and not _one_of(outcome, _outcomes(machine)):
         raise SnapshotInvalid("last: unknown outcome")
-    if at != "" and at not in machine.states:
+    if at != "" and not _one_of(at, machine.states):
         raise SnapshotInvalid("last: unknown state")
     assert type(outcome) is str and type(at) is str
     return outcome, _code(code, "last"), at
@@ -243,11 +248,12 @@ def _trace(machine: Compiled, trace: object) -> list[TraceEntry]:
     for raw in _list(trace, "trace"):
         if not isinstance(raw, Mapping) or set(raw) != set(TRACE_KEYS):
             raise SnapshotInvalid("trace: an entry is not a trace entry")
-        if raw["state"] not in machine.states or raw["target"] not in machine.states:
+        if not (_one_of(raw["state"], machine.states) and _one_of(raw["target"], machine.states)):
             raise SnapshotInvalid("trace: unknown state")
-        if raw["outcome"] not in outcomes:
+        if not _one_of(raw["outcome"], outcomes):
             raise SnapshotInvalid("trace: unknown outcome")
-        if raw["kind"] not in ("call", "question") or raw["op"] not in ("get", "set", None):
+        op_ok = raw["op"] is None or _one_of(raw["op"], ("get", "set"))
+        if not _one_of(raw["kind"], ("call", "question")) or not op_ok:
             raise SnapshotInvalid("trace: unknown kind or op")
         params = raw["parameters"]
         if not isinstance(params, Mapping) or len(params) > 64:
@@ -270,7 +276,7 @@ def _end(end: object, state: State) -> tuple[str | None, int | None, str] | None
     if len(items) != 3:
         raise SnapshotInvalid("end: not [cause, code, detail]")
     cause, code, detail = items
-    if cause is not None and cause not in CAUSE_WORDS:
+    if cause is not None and not _one_of(cause, CAUSE_WORDS):
         raise SnapshotInvalid("end: unknown cause")
     assert cause is None or type(cause) is str
     return cause, _code(code, "end"), _str(detail, "end.detail", limit=512)

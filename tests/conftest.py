@@ -1,0 +1,34 @@
+"""Hypothesis profiles: ``ci`` (default, fast) and ``nightly`` (many more examples).
+
+Pick one with the ``HYPOTHESIS_PROFILE`` environment variable::
+
+    ./dev test                                                   # ci
+    HYPOTHESIS_PROFILE=nightly ./dev test tests/test_stateful.py tests/test_fuzz.py
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=150, stateful_step_count=30, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "nightly", max_examples=5000, stateful_step_count=60, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _structlog_unconfigured() -> Iterator[None]:
+    """No test leaves structlog configured for the next (fsm.start logs when the host configured it)."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
