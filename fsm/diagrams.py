@@ -71,7 +71,10 @@ _QUIET_COLORS: Mapping[str, str] = {
     spec.CANCEL: "#a3a3a3",
 }
 _RUN_COLOR = "#2563eb"
-_FONT = "Helvetica"
+#: The font of every label: a real font (DejaVu, installed with Graphviz on Debian), not a
+#: PostScript name like Helvetica that fontconfig maps to whatever is installed, so SVG bytes are stable.
+FONT = "DejaVu Sans"
+_FONT = FONT
 
 
 @attrs.frozen(kw_only=True)
