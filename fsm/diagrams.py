@@ -224,11 +224,12 @@ def _edge_attrs(edge: DrawnEdge) -> dict[str, str]:
     label = edge.words + (f"\n{edge.guard}" if edge.guard else "")
     out = {"id": edge.id, "label": label, "tooltip": label.replace("\n", " "), "fontsize": "10"}
     if edge.target in (spec.FAILED, spec.CANCELLED):
-        # The words sit by the source (a tail label takes no room in the layout), and the edge
-        # does not pull the layout: dozens of ends would spread the main path apart.
+        # An external label takes no room in the layout and Graphviz places it clear of the nodes
+        # (tail labels landed on their own node); the edge does not pull the layout either:
+        # dozens of ends would spread the main path apart.
         del out["label"]
-        out.update(taillabel=label.replace("\n", " "), color="#b91c1c", fontcolor="#b91c1c", fontsize="9",
-                   constraint="false", labeldistance="2", labelangle="-20")
+        out.update(xlabel=label.replace("\n", " "), color="#b91c1c", fontcolor="#b91c1c", fontsize="9",
+                   constraint="false")
     elif edge.target == "A":
         out.update(color="#b91c1c", fontcolor="#b91c1c", penwidth="2")
     elif edge.guard == f"[{spec.SHORTCUT.words}]" or edge.target.startswith("4.1"):
@@ -301,15 +302,15 @@ def _dot(
     lines.extend(node(s, "    ") for s in terminals)
     lines.append("  }")
     drawn = [(e, _edge_attrs(e)) for e in edges]
-    # The ends a state reaches by several outcomes share one tail label, one outcome a line
-    # (tail labels of edges leaving one node in one direction would print on each other).
+    # The ends a state reaches by several outcomes share one label, one outcome a line
+    # (labels of edges leaving one node for one end would print on each other).
     first: dict[tuple[str, str], dict[str, str]] = {}
     for e, a in drawn:
-        if "taillabel" not in a:
+        if "xlabel" not in a:
             continue
-        words = a.pop("taillabel")
+        words = a.pop("xlabel")
         head = first.setdefault((e.source, e.target), a)
-        head["taillabel"] = f"{head['taillabel']}\n{words}" if "taillabel" in head else f"→ {e.target}: {words}"
+        head["xlabel"] = f"{head['xlabel']}\n{words}" if "xlabel" in head else f"→ {e.target}: {words}"
     for e, a in drawn:
         if taken is not None:
             numbers = taken.get(e.id)
