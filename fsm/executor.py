@@ -125,7 +125,7 @@ def run(
     try:
         while True:
             try:
-                effect = loop.send(reply)
+                effect, reply = loop.send(reply), None  # drop the answer: no frame keeps a PIN
             except StopIteration as done:
                 outcome: Outcome = done.value
                 return outcome
