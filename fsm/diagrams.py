@@ -478,6 +478,9 @@ def _trace(flow: str, run: Run) -> tuple[tuple[TraceEntry, ...], Options | None,
         if run.flow != flow:
             raise ValueError(f"the transcript is a run of {run.flow!r}, not {flow!r}")
         played = replay(run)
+        if not played.ok:
+            raise ValueError(f"the transcript does not replay on this machine ({len(played.mismatches)} "
+                             f"difference(s)), so its run cannot be drawn: {played.mismatches[0]}")
         return played.outcome.trace, make_options(**run.options), played.outcome.state
     entries = tuple(run)
     for e in entries:

@@ -363,3 +363,15 @@ def test_any_run_is_drawn_edge_for_edge(flow: str, preset: str, platform: str, w
     dot = diagrams.draw_run(flow, outcome, make_options(platform=platform))
     assert _highlighted(dot) == {i: (t.state, t.outcome, t.target) for i, t in enumerate(outcome.trace, start=1)}
     assert dot_triples(dot) == machine_triples(flow)
+
+
+def test_a_transcript_that_does_not_replay_is_not_drawn(tmp_path: pathlib.Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    empty = Transcript(flow="enrollment", events=[])
+    with pytest.raises(ValueError, match="does not replay"):
+        diagrams.draw_run("enrollment", empty)
+    path = tmp_path / "empty.json"
+    path.write_text(empty.dumps(), encoding="utf-8")
+    assert _cli(cli_diagrams, "diagrams", "--transcript", str(path), "--draw", str(tmp_path / "x.dot")) == 1
+    assert "does not replay" in capsys.readouterr().err
+    assert not (tmp_path / "x.dot").exists()
