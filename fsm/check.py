@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 
@@ -69,7 +69,13 @@ ENROLL_ENTRIES = frozenset({"enroll", "enroll_with_phone_number"})
 TID = "tx"
 INVALID_ANSWER = "x"
 
-Config = tuple[str, tuple[int, ...], tuple[tuple[str, str | Secret], ...]]
+Values = tuple[tuple[str, str | Secret], ...]
+#: A configuration: state, counters, and the id of the values held (see ``Explorer.vals``).
+Config = tuple[str, tuple[int, ...], int]
+#: A move of the machine written down: ("change", (target, per-counter add or None for reset, value writes)),
+#: ("to", terminal configuration), ("exact", configuration), or ("broke", None); then outcome and problem.
+Learned = tuple[str, object, str, str | None]
+Change = tuple[str, tuple[tuple[int, int | None], ...], Values]
 Node = tuple[int, int, int, int]  # configuration id, PIN submissions, passes through A, consecutive retries
 
 
@@ -190,7 +196,9 @@ class Result:
 class Explorer:
     """The configuration graph of one flow (a name or a :class:`FlowSpec`) under one set of options."""
 
-    def __init__(self, flow: FlowSpec | str, options: Options) -> None:
+    def __init__(self, flow: FlowSpec | str, options: Options, *, learn: bool = True) -> None:
+        #: False: move the real machine from every configuration (slow; the tests compare both ways).
+        self.learn = learn
         self.spec = FLOWS[flow] if isinstance(flow, str) else flow
         self.options = options
         self.definition = definition_problems(self.spec)
@@ -212,6 +220,10 @@ class Explorer:
                 self.inputs[s.name] = question_inputs(self.canary[s.name])
         self._bounds = tuple(options.bound(c) for c in self.spec.counters)
         self.cfgs: list[Config] = []
+        #: Every distinct set of values held (slot, value), by id: configurations hash small ints.
+        self.vals: list[Values] = []
+        self._val_ids: dict[Values, int] = {}
+        self._call_checks: dict[tuple[str, int], tuple[list[tuple[str, str]], bool]] = {}
         self.ids: dict[Config, int] = {}
         #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
         self.succ: list[list[tuple[int, int, str]] | None] = []
@@ -220,27 +232,46 @@ class Explorer:
         self.pin_call: list[bool] = []
         self.machine_steps = 0
         self._classes: dict[str, list[object]] = {}
+        self._learned: dict[object, Learned] = {}
+        self._class_shape: dict[tuple[str, object], tuple[int, int]] = {}
+        self._held_ids: dict[int, int] = {}
+        self._held_sets: dict[tuple[str, ...], int] = {}
+        self._edges_checked: set[tuple[str, int, str]] = set()
+        self._writes: dict[tuple[int, int], int] = {}
         self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
         self.initial = self._add(self._config(self._flow(None)))
 
     # -- configurations ------------------------------------------------------
 
-    def _flow(self, cfg: Config | None) -> Flow:
+    def _flow(self, cfg: Config | None, *, fresh: bool = False) -> Flow:
+        """A flow at ``cfg``; ``fresh``: every value a new object, so what the machine writes shows by identity."""
         flow = Flow(self.compiled, self.options)
         if cfg is not None:
             flow.state = cfg[0]
             flow.counters = list(cfg[1])
-            flow.values = dict(cfg[2])
+            values = self.vals[cfg[2]]
+            if fresh:
+                flow.values = {k: Secret(v.reveal()) if isinstance(v, Secret) else v.encode().decode()
+                               for k, v in values}
+            else:
+                flow.values = dict(values)
         return flow
+
+    def _vid(self, values: Values) -> int:
+        found = self._val_ids.get(values)
+        if found is None:
+            found = self._val_ids[values] = len(self.vals)
+            self.vals.append(values)
+        return found
 
     def _config(self, flow: Flow) -> Config:
         if self.states[flow.state].terminal:
             outcome = flow.outcome
-            return (flow.state, (), (("cause", (outcome.cause if outcome else None) or ""),))
+            return (flow.state, (), self._vid((("cause", (outcome.cause if outcome else None) or ""),)))
         # A counter at its bound fails every ``below`` guard however far past it goes (only a flow missing a
         # guard counts past it): keeping it at the bound keeps the graph finite and changes no move.
         counters = tuple(c if c <= b else b for c, b in zip(flow.counters, self._bounds, strict=True))
-        return (flow.state, counters, tuple(sorted(flow.values.items(), key=itemgetter(0))))
+        return (flow.state, counters, self._vid(tuple(sorted(flow.values.items(), key=itemgetter(0)))))
 
     def _add(self, cfg: Config) -> int:
         found = self.ids.get(cfg)
@@ -274,9 +305,9 @@ class Explorer:
             except MalformedMessage as exc:
                 flow.receive_exception(exc)
 
-    def _move(self, cfg: Config, inp: Input) -> tuple[Config | None, str, str | None]:
+    def _move(self, cfg: Config, inp: Input, flow: Flow | None = None) -> tuple[Config | None, str, str | None]:
         """The configuration the real machine reaches from ``cfg`` on ``inp``, its outcome, or what broke."""
-        flow = self._flow(cfg)
+        flow = flow or self._flow(cfg)
         self.machine_steps += 1
         try:
             self.apply(flow, inp)
@@ -284,8 +315,8 @@ class Explorer:
             return None, exc.problems[0].rsplit(" ", 1)[-1], "handled"
         except Exception as exc:  # noqa: BLE001 - any crash of the machine is a finding, reported as one
             return None, "", f"way_out:the machine raised {type(exc).__name__}"
-        if not flow.trace:
-            return None, "", "way_out:no edge applies (every guard is false)"
+        if not flow.trace:  # the machine refused: the outcome was recorded, no guard of its edges held
+            return None, flow._last[0], "way_out:no edge applies (every guard is false)"
         return self._config(flow), flow.trace[-1].outcome, None
 
     def _classify(self, state: State, inp: Input) -> str:
@@ -341,11 +372,32 @@ class Explorer:
             self._check_call(i, state)
         memo: dict[object, tuple[int, str]] = {}
         seen: set[tuple[int, str]] = set()
+        # A move of the machine depends on nothing but the state, the outcome, where the counters its edges
+        # test or count stand against their bounds, which per-call counters are at 0, and the slots held
+        # (guards are "below" tests, counts add one or go back to 0, values are only written). So one real
+        # move per such shape is learned and replayed on the configurations alike; what it writes is seen
+        # by identity (the learning flow holds fresh objects).
+        held = self._held(cfg[2])
+        below = zero = 0
+        for x, (c, b) in enumerate(zip(cfg[1], self._bounds, strict=True)):
+            if c < b:
+                below |= 1 << x
+            if c == 0:
+                zero |= 1 << x
+        name = state.name
         for k, key in enumerate(self._classes_of(i, state)):
             move = memo.get(key)
             if move is None:
-                inp = self.inputs[state.name][k]
-                nxt, outcome, broke = self._move(cfg, inp)
+                inp = self.inputs[name][k]
+                shape = self._class_shape.get((name, key)) if self.learn else None
+                learned = None if shape is None else self._learned.get(
+                    (name, key, below & shape[0], zero & shape[1], held))
+                if learned is None:
+                    learned = self._learn(cfg, inp)
+                    shape = self._shape(state, key, learned[2])
+                    if learned[0] != "exact" and not (learned[0] == "broke" and learned[2] == ""):
+                        self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
+                nxt, outcome, broke = self._replay(cfg, learned)
                 if nxt is None:
                     prop, _, text = (broke or "way_out").partition(":")
                     text = text or f"state {state.name!r} does not handle {outcome} ({inp.label})"
@@ -353,7 +405,10 @@ class Explorer:
                     move = (-1, outcome)
                 else:
                     move = (self._add(nxt), outcome)
-                    self._check_edge(i, state, k, move[0])
+                    edge = (state.name, k, nxt[0])
+                    if edge not in self._edges_checked:  # the first time is the shortest run (breadth first)
+                        self._edges_checked.add(edge)
+                        self._check_edge(i, state, k, move[0])
                 memo[key] = move
             moves.append(move)
             if move[0] >= 0 and move not in seen:
@@ -363,35 +418,110 @@ class Explorer:
             self._problems.append(("way_out", i, None, f"state {state.name!r}: no answer moves the machine on"))
         return out
 
+    def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int]:
+        """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, and of those it may reset."""
+        idx = self.compiled.counter_index
+        alts = state.alternatives(outcome)
+        used = {idx[e.guard.name] for e in alts if e.guard is not None and e.guard.name in idx}
+        used |= {idx[e.count] for e in alts if e.count in idx}
+        used |= {idx[t.counts] for e in alts if (t := self.states.get(e.target)) and t.counts in idx}
+        found = (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress))
+        self._class_shape[(state.name, key)] = found
+        return found
+
+    def _held(self, vid: int) -> int:
+        """An id of the set of slots held in the values ``vid``."""
+        found = self._held_ids.get(vid)
+        if found is None:
+            slots = tuple(slot for slot, _ in self.vals[vid])
+            found = self._held_ids[vid] = self._held_sets.setdefault(slots, len(self._held_sets))
+        return found
+
+    def _learn(self, cfg: Config, inp: Input) -> Learned:
+        """Move the real machine once from ``cfg`` on ``inp`` and write down what it did, as a change."""
+        flow = self._flow(cfg, fresh=True)
+        put = dict(flow.values)
+        nxt, outcome, broke = self._move(cfg, inp, flow)
+        if nxt is None:
+            return ("broke", None, outcome, broke)
+        if self.states[nxt[0]].terminal:
+            return ("to", nxt, outcome, None)
+        effect: list[int | None] = []
+        for old, new in zip(cfg[1], nxt[1], strict=True):
+            if new == old:
+                effect.append(0)
+            elif new == 0:
+                effect.append(None)
+            elif new > old:
+                effect.append(new - old)
+            else:  # not a count nor a reset: keep this move for this configuration only
+                return ("exact", nxt, outcome, None)
+        if any(slot not in flow.values for slot in put):
+            return ("exact", nxt, outcome, None)
+        writes = tuple((slot, v) for slot, v in flow.values.items() if put.get(slot) is not v)
+        changes = tuple((n, e) for n, e in enumerate(effect) if e != 0)
+        return ("change", (nxt[0], changes, writes), outcome, None)
+
+    def _replay(self, cfg: Config, learned: Learned) -> tuple[Config | None, str, str | None]:
+        how, what, outcome, broke = learned
+        if how == "broke":
+            return None, outcome, broke
+        if how in ("to", "exact"):
+            return cast(Config, what), outcome, None
+        change = cast(Change, what)
+        target, effect, writes = change
+        counters = list(cfg[1])
+        for n, e in effect:
+            counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
+        vid = cfg[2]
+        if writes:
+            wkey = (vid, id(writes))
+            found = self._writes.get(wkey)
+            if found is None:
+                values = dict(self.vals[vid])
+                values.update(writes)
+                found = self._writes[wkey] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
+            vid = found
+        return (target, tuple(counters), vid), outcome, None
+
     # -- properties of one configuration or one edge --------------------------
 
     def _check_call(self, i: int, state: State) -> None:
+        key = (state.name, self.cfgs[i][2])
+        found = self._call_checks.get(key)
+        if found is None:
+            found = self._call_checks[key] = self._call_faults(i, state)
+        faults, pin = found
+        self._problems.extend((prop, i, None, text) for prop, text in faults)
+        self.pin_call[i] = pin
+
+    def _call_faults(self, i: int, state: State) -> tuple[list[tuple[str, str]], bool]:
+        """What is wrong with the call made at configuration ``i`` (it depends on its values only)."""
         flow = self._flow(self.cfgs[i])
         try:
             action = flow.action
         except FlowStateError as exc:
-            self._problems.append(("parameters", i, None, f"state {state.name!r}: {exc.problem}"))
-            return
+            return [("parameters", f"state {state.name!r}: {exc.problem}")], False
         assert isinstance(action, Call)
+        faults = []
         entry = CATALOG.get(state.call or "")
         opts = self.options
         if entry is not None:
             want = [(p.name, p.value) for p in entry.parameters(opts.dialect, opts.platform)]
             got = [(n, None if any(p.name == n and p.value is None for p in entry.params) else v)
                    for n, v in action.params]
-            if [n for n, _ in want] != [n for n, _ in got] or want != got:
-                self._problems.append(("parameters", i, None, f"state {state.name!r}: {entry.api} carries "
-                                       f"{sorted(n for n, _ in got)}, the catalog requires "
-                                       f"{sorted(n for n, _ in want)} with their fixed values "
-                                       f"({opts.dialect}, {opts.platform})"))
+            if want != got:
+                faults.append(("parameters", f"state {state.name!r}: {entry.api} carries "
+                               f"{sorted(n for n, _ in got)}, the catalog requires "
+                               f"{sorted(n for n, _ in want)} with their fixed values "
+                               f"({opts.dialect}, {opts.platform})"))
         for name, value in action.params:
             if name not in SECRET_NAMES:
                 continue
             raw = value.reveal() if isinstance(value, Secret) else value
             if not isinstance(value, Secret) or raw not in self.given.get(name, ()):
-                self._problems.append(("secrets", i, None, f"state {state.name!r}: {name} is not a value the "
-                                       f"person gave for {name}"))
-        self.pin_call[i] = state.step in PIN_STEPS and any(n in PIN_PARAMS for n, _ in action.params)
+                faults.append(("secrets", f"state {state.name!r}: {name} is not a value the person gave for {name}"))
+        return faults, state.step in PIN_STEPS and any(n in PIN_PARAMS for n, _ in action.params)
 
     def _check_edge(self, i: int, state: State, k: int, j: int) -> None:
         target = self.states[self.cfgs[j][0]]
@@ -488,8 +618,12 @@ def _unwind(parent: Mapping[Any, tuple[Any, int] | None], node: Any) -> tuple[tu
 Progress = Callable[[str], None]
 
 
-def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None = None) -> Result:
-    """Explore ``flow`` under ``options`` and judge every property of :data:`PROPERTIES`."""
+def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None = None, learn: bool = True,
+          limit: int | None = None) -> Result:
+    """Explore ``flow`` under ``options`` and judge every property of :data:`PROPERTIES`.
+
+    ``limit``: stop after that many configurations; the result is then ``skipped`` (nothing is proved).
+    """
     started = time.perf_counter()
     spec_ = FLOWS[flow] if isinstance(flow, str) else flow
     result = Result(flow=spec_.name, options=options, violations={p: [] for p in PROPERTIES},
@@ -497,7 +631,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
     for text in definition_problems(spec_):
         result.violations["definition"].append(Violation("definition", text))
     try:
-        ex = Explorer(spec_, options)
+        ex = Explorer(spec_, options, learn=learn)
     except Exception as exc:  # noqa: BLE001 - a flow the machine cannot even build, or options it refuses
         if result.violations["definition"]:
             result.seconds = time.perf_counter() - started
@@ -560,6 +694,12 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
                 flag("retry_bound", f"a run retries the call of {name!r} more than {bt} times in a row "
                      "(max_transient_retries)", _unwind(parent, nxt))
         popped += 1
+        if limit is not None and len(ex.cfgs) > limit:
+            result.skipped = f"stopped after {len(ex.cfgs)} configurations (limit {limit}): nothing is proved"
+            result.configurations, result.nodes, result.transitions = len(ex.cfgs), len(parent), transitions
+            result.machine_steps = ex.machine_steps
+            result.seconds = time.perf_counter() - started
+            return result
         if progress is not None and popped % 2048 == 0:
             now = time.perf_counter()
             if now - started > 1.0 and now - last_note > 0.25:

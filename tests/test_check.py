@@ -10,11 +10,12 @@ import pytest
 
 from fsm import machine, spec
 from fsm.catalog import CATALOG, Param
-from fsm.check import PROPERTIES, Result, check, replay_steps
+from fsm.check import PROPERTIES, Explorer, Result, check, replay_steps
 from fsm.cli import main
 from fsm.flows import FLOWS
 from fsm.flows.common import fail
 from fsm.options import make_options
+from fsm.secret import Secret
 from fsm.spec import Edge, FlowSpec, State
 from fsm.transcript import Transcript
 
@@ -241,3 +242,30 @@ def test_a_harmless_edit_breaks_no_property() -> None:
                   if e.outcome == spec.SUCCEEDED else e for e in edges_of(flow, "E:otp"))
     r = check(edit(flow, "E:otp", edges=edges), make_options())
     assert r.ok and not r.transcripts
+
+
+def _graph(flow: FlowSpec | str, learn: bool) -> set[tuple[object, int, object]]:
+    ex = Explorer(flow, SMALL, learn=learn)
+    for _ in ex.shortest_paths():
+        pass
+
+    def named(i: int) -> object:
+        state, counters, vid = ex.cfgs[i]
+        return (state, counters, tuple((k, v.reveal() if isinstance(v, Secret) else v) for k, v in ex.vals[vid]))
+
+    return {(named(i), k, named(j)) for i in range(len(ex.cfgs)) for k, j, _ in ex.succ[i] or []}
+
+
+@pytest.mark.parametrize("name", ["reset-pin", "update-pin", "modify-phone", "remove-vehicle", "pin-unbounded"])
+def test_learned_moves_give_the_graph_the_machine_gives_from_every_configuration(name: str) -> None:
+    """The explorer replays one real move on configurations alike; moving the machine from each gives the same."""
+    flow: FlowSpec | str = name
+    if name == "pin-unbounded":
+        base = FLOWS["update-pin"]
+        flow = edit(base, "C", edges=tuple(Edge(outcome="pin_rejected", target="C:oldPIN")
+                                           if e.outcome == "pin_rejected" and e.guard else e
+                                           for e in edges_of(base, "C")
+                                           if not (e.outcome == "pin_rejected" and e.guard is None)))
+    learned = _graph(flow, True)
+    assert learned == _graph(flow, False)
+    assert len(learned) > 10

@@ -47,6 +47,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("flows", nargs="*", metavar="FLOW", help=f"flows to check (default: all): {', '.join(FLOWS)}")
     add_options(p)
+    p.add_argument("--max-configurations", type=int, default=None, metavar="N",
+                   help="give up a flow after N configurations (nothing is proved for it; exit code 1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--counterexamples", type=Path, metavar="DIR",
                    help="write the shortest run breaking each property as a replayable transcript "
@@ -107,7 +109,7 @@ def main(args: argparse.Namespace) -> int:
     progress = stderr_progress if sys.stderr.isatty() else None
     results = []
     for name in names:
-        r = check(name, options, progress=progress)
+        r = check(name, options, progress=progress, limit=args.max_configurations)
         if progress is not None:
             print("\r\033[K", end="", file=sys.stderr)
         results.append(r)

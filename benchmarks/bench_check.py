@@ -1,0 +1,57 @@
+"""Benchmark of the model checker (not a test): states, transitions, time, transitions/s.
+
+    python benchmarks/bench_check.py            # all six flows at default bounds, then max_pin_attempts 3/30/300
+
+"transitions" are (configuration, answer of the environment) pairs explored, with the PIN, restart and
+retry monitors; "machine" counts the moves made by the real machine (the others are learned moves
+replayed on configurations alike, see fsm/check.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from fsm.check import check, stderr_progress
+from fsm.flows import FLOWS
+from fsm.options import make_options
+
+#: Stop a check after this many configurations (enrollment at max_pin_attempts=300 has tens of millions).
+LIMIT = 1_500_000
+
+
+def row(label: str, name: str, **options: int) -> tuple[int, float]:
+    started = time.perf_counter()
+    r = check(name, make_options(**options), limit=LIMIT, progress=stderr_progress)
+    print("\r\033[K", end="", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    rate = r.transitions / seconds if seconds else 0.0
+    longest = "cycle" if r.longest is None else str(r.longest)
+    print(f"{label:<22} {name:<19} {r.configurations:>9} {r.transitions:>10} {r.machine_steps:>8} "
+          f"{longest:>7} {seconds:>8.3f} {rate:>12,.0f}  {'ok' if r.ok else r.skipped or 'VIOLATED'}")
+    return r.transitions, seconds
+
+
+def main() -> int:
+    head = (f"{'bounds':<22} {'flow':<19} {'configs':>9} {'transitions':>10} {'machine':>8} {'longest':>7} "
+            f"{'seconds':>8} {'transitions/s':>12}")
+    print(head)
+    total_t = total_s = 0.0
+    for name in FLOWS:
+        t, s = row("defaults", name)
+        total_t += t
+        total_s += s
+    print(f"{'defaults':<22} {'ALL SIX':<19} {'':>9} {int(total_t):>10} {'':>8} {'':>7} {total_s:>8.3f} "
+          f"{total_t / total_s:>12,.0f}")
+    print()
+    print("scaling with max_pin_attempts (3, 30, 300):")
+    print(head)
+    pins = [int(a) for a in sys.argv[1:]] or [3, 30, 300]
+    for name in FLOWS:
+        for n in pins:
+            row(f"max_pin_attempts={n}", name, max_pin_attempts=n)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
