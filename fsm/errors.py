@@ -56,7 +56,7 @@ class MalformedMessage(FsmError):
 
     def at_step(self, step: str) -> MalformedMessage:
         """The same error, located at ``step``."""
-        return MalformedMessage(self.field, self.problem, step=step)
+        return type(self)(self.field, self.problem, step=step)  # keeps the subclass (UnknownStatus)
 
 
 class FlowStateError(FsmError):

@@ -71,9 +71,15 @@ def secret_slots(flow: FlowSpec) -> frozenset[str]:
     return frozenset(slots) | SECRET_NAMES
 
 
+def kept_slots(flow: FlowSpec) -> frozenset[str]:
+    """The slots of ``flow`` a snapshot keeps: what its questions and results write, secrets excepted."""
+    slots = {s.slot for s in flow.states if s.slot} | {k for s in flow.states for k in s.keep}
+    return frozenset(slots - secret_slots(flow))
+
+
 def snapshot(flow: Flow) -> dict[str, Any]:
     """``flow`` as a JSON-safe, versioned dict with no secret in it."""
-    secret = secret_slots(flow.spec)
+    kept = kept_slots(flow.spec)
     outcome, code, at = flow._last
     return {
         "version": VERSION,
@@ -81,7 +87,7 @@ def snapshot(flow: Flow) -> dict[str, Any]:
         "options": flow.options.as_dict(),
         "state": flow.state,
         "counters": {c.name: flow.counters[i] for i, c in enumerate(flow.spec.counters)},
-        "values": {k: v for k, v in sorted(flow.values.items()) if type(v) is str and k not in secret},
+        "values": {k: v for k, v in sorted(flow.values.items()) if type(v) is str and k in kept},
         "seen": sorted(flow._seen),
         "last": [outcome, code, at if at in flow._c.states else ""],
         "end": list(flow._end) if flow._end is not None and flow.finished else None,
@@ -205,9 +211,7 @@ def _counters(machine: Compiled, flow: Flow, counters: object) -> list[int]:
 
 
 def _values(machine: Compiled, values: object) -> dict[str, str | Secret]:
-    flow = machine.spec
-    allowed = {s.slot for s in flow.states if s.slot} | {k for s in flow.states for k in s.keep}
-    allowed -= secret_slots(flow)
+    allowed = kept_slots(machine.spec)
     if not isinstance(values, Mapping):
         raise SnapshotInvalid("values: not an object")
     out: dict[str, str | Secret] = {}

@@ -8,6 +8,8 @@ Pick one with the ``HYPOTHESIS_PROFILE`` environment variable::
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from collections.abc import Iterator
 
@@ -32,3 +34,20 @@ def _structlog_unconfigured() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def stdlib_debug() -> Iterator[io.StringIO]:
+    """Every stdlib logger at DEBUG (``transitions`` included) into a StringIO."""
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    old = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("transitions").setLevel(logging.DEBUG)
+    yield buf
+    root.removeHandler(handler)
+    root.setLevel(old)
+    logging.getLogger("transitions").setLevel(logging.NOTSET)

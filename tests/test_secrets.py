@@ -140,23 +140,6 @@ def crash_with_pin_in_scope() -> BaseException:
     raise AssertionError("the crash did not propagate")
 
 
-@pytest.fixture
-def stdlib_debug() -> Iterator[io.StringIO]:
-    """Every stdlib logger at DEBUG (``transitions`` included) into a StringIO."""
-    buf = io.StringIO()
-    handler = logging.StreamHandler(buf)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    logging.getLogger("transitions").setLevel(logging.DEBUG)
-    yield buf
-    root.removeHandler(handler)
-    root.setLevel(old)
-    logging.getLogger("transitions").setLevel(logging.NOTSET)
-
-
 def test_console_renderer_output_holds_no_canary() -> None:
     buf = io.StringIO()
     structlog.configure(
