@@ -76,6 +76,8 @@ Config = tuple[str, tuple[int, ...], int]
 #: ("to", terminal configuration), ("exact", configuration), or ("broke", None); then outcome and problem.
 Learned = tuple[str, object, str, str | None]
 Change = tuple[str, tuple[tuple[int, int | None], ...], Values]
+#: Per input of a state, the index of its move in the list of distinct (first input, learned move).
+Plan = tuple[list[int], list[tuple[int, "Learned"]]]
 Node = tuple[int, int, int, int]  # configuration id, PIN submissions, passes through A, consecutive retries
 
 
@@ -227,14 +229,16 @@ class Explorer:
         self.ids: dict[Config, int] = {}
         #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
         self.succ: list[list[tuple[int, int, str]] | None] = []
-        #: Per configuration: (next id, outcome) for every input, -1 when the input breaks the machine.
-        self.moves: list[list[tuple[int, str]]] = []
+        #: Per configuration: how many answers of the environment were tried there.
+        self.tried: list[int] = []
         self.pin_call: list[bool] = []
         self.machine_steps = 0
         self._classes: dict[str, list[object]] = {}
         self._learned: dict[object, Learned] = {}
         self._class_shape: dict[tuple[str, object], tuple[int, int]] = {}
         self._held_ids: dict[int, int] = {}
+        self._state_mask: dict[str, tuple[int, int]] = {}
+        self._plans: dict[tuple[str, int, int, int], Plan] = {}
         self._held_sets: dict[tuple[str, ...], int] = {}
         self._edges_checked: set[tuple[str, int, str]] = set()
         self._writes: dict[tuple[int, int], int] = {}
@@ -281,7 +285,7 @@ class Explorer:
         self.ids[cfg] = i
         self.cfgs.append(cfg)
         self.succ.append(None)
-        self.moves.append([])
+        self.tried.append(0)
         self.pin_call.append(False)
         return i
 
@@ -360,9 +364,7 @@ class Explorer:
         cfg = self.cfgs[i]
         state = self.states[cfg[0]]
         out: list[tuple[int, int, str]] = []
-        moves: list[tuple[int, str]] = []
         self.succ[i] = out
-        self.moves[i] = moves
         if state.terminal:
             return out
         if state.name not in self.inputs:
@@ -370,8 +372,6 @@ class Explorer:
             return out
         if state.kind == "call":
             self._check_call(i, state)
-        memo: dict[object, tuple[int, str]] = {}
-        seen: set[tuple[int, str]] = set()
         # A move of the machine depends on nothing but the state, the outcome, where the counters its edges
         # test or count stand against their bounds, which per-call counters are at 0, and the slots held
         # (guards are "below" tests, counts add one or go back to 0, values are only written). So one real
@@ -385,38 +385,71 @@ class Explorer:
             if c == 0:
                 zero |= 1 << x
         name = state.name
+        masks = self._state_mask.get(name) if self.learn else None
+        tkey = None if masks is None else (name, below & masks[0], zero & masks[1], held)
+        plan = None if tkey is None else self._plans.get(tkey)
+        if plan is None:
+            plan = self._plan(i, state, below, zero, held)
+            if tkey is None and self.learn:
+                masks = self._state_mask.get(name)
+                assert masks is not None
+                tkey = (name, below & masks[0], zero & masks[1], held)
+            if tkey is not None and all(learned[0] != "exact" for _, learned in plan[1]):
+                self._plans[tkey] = plan
+        which, distinct = plan
+        self.tried[i] = len(which)
+        seen: set[tuple[int, str]] = set()
+        checked = self._edges_checked
+        for k, learned in distinct:
+            nxt, outcome, broke = self._replay(cfg, learned)
+            if nxt is None:
+                prop, _, text = (broke or "way_out").partition(":")
+                text = text or f"state {name!r} does not handle {outcome} ({self.inputs[name][k].label})"
+                self._problems.append((prop, i, k, text))
+                continue
+            j = self.ids.get(nxt)
+            if j is None:
+                j = self._add(nxt)
+            if (j, outcome) in seen:
+                continue
+            seen.add((j, outcome))
+            out.append((k, j, outcome))
+            edge = (name, k, nxt[0])
+            if edge not in checked:  # the first time is the shortest run (breadth first)
+                checked.add(edge)
+                self._check_edge(i, state, k, j)
+        if not out:
+            self._problems.append(("way_out", i, None, f"state {name!r}: no answer moves the machine on"))
+        return out
+
+    def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> Plan:
+        """For each input, which of the distinct learned moves it makes (learning those not known yet)."""
+        cfg = self.cfgs[i]
+        name = state.name
+        which: list[int] = []
+        distinct: list[tuple[int, Learned]] = []
+        by_key: dict[object, int] = {}
+        state_below = state_zero = 0
         for k, key in enumerate(self._classes_of(i, state)):
-            move = memo.get(key)
-            if move is None:
-                inp = self.inputs[name][k]
+            at = by_key.get(key)
+            if at is None:
                 shape = self._class_shape.get((name, key)) if self.learn else None
                 learned = None if shape is None else self._learned.get(
                     (name, key, below & shape[0], zero & shape[1], held))
                 if learned is None:
-                    learned = self._learn(cfg, inp)
+                    learned = self._learn(cfg, self.inputs[name][k])
                     shape = self._shape(state, key, learned[2])
                     if learned[0] != "exact" and not (learned[0] == "broke" and learned[2] == ""):
                         self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
-                nxt, outcome, broke = self._replay(cfg, learned)
-                if nxt is None:
-                    prop, _, text = (broke or "way_out").partition(":")
-                    text = text or f"state {state.name!r} does not handle {outcome} ({inp.label})"
-                    self._problems.append((prop, i, k, text))
-                    move = (-1, outcome)
-                else:
-                    move = (self._add(nxt), outcome)
-                    edge = (state.name, k, nxt[0])
-                    if edge not in self._edges_checked:  # the first time is the shortest run (breadth first)
-                        self._edges_checked.add(edge)
-                        self._check_edge(i, state, k, move[0])
-                memo[key] = move
-            moves.append(move)
-            if move[0] >= 0 and move not in seen:
-                seen.add(move)
-                out.append((k, move[0], move[1]))
-        if not out:
-            self._problems.append(("way_out", i, None, f"state {state.name!r}: no answer moves the machine on"))
-        return out
+                assert shape is not None
+                state_below |= shape[0]
+                state_zero |= shape[1]
+                at = by_key[key] = len(distinct)
+                distinct.append((k, learned))
+            which.append(at)
+        if name not in self._state_mask and self.learn:
+            self._state_mask[name] = (state_below, state_zero)
+        return which, distinct
 
     def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int]:
         """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, and of those it may reset."""
@@ -669,7 +702,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
                 base = _unwind(parent, first.get(where, node))
                 flag(prop, text, (*base, (where, k)) if k is not None else base)
             seen_problems = len(ex._problems)
-        transitions += len(ex.moves[i])
+        transitions += ex.tried[i]
         if not succ:
             continue
         name = ex.cfgs[i][0]
