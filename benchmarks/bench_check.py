@@ -17,7 +17,7 @@ from fsm.flows import FLOWS
 from fsm.options import make_options
 
 #: Stop a check after this many configurations (enrollment at max_pin_attempts=300 has tens of millions).
-LIMIT = 1_500_000
+LIMIT = 1_000_000
 
 
 def row(label: str, name: str, **options: int) -> tuple[int, float]:

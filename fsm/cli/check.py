@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.check import PROPERTIES, Result, check, stderr_progress
 from fsm.errors import OptionError
@@ -47,6 +49,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("flows", nargs="*", metavar="FLOW", help=f"flows to check (default: all): {', '.join(FLOWS)}")
     add_options(p)
+    p.add_argument("--all-options", action="store_true",
+                   help="check every platform x dialect x method (the other options as given)")
     p.add_argument("--max-configurations", type=int, default=None, metavar="N",
                    help="give up a flow after N configurations (nothing is proved for it; exit code 1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -56,8 +60,16 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=main)
 
 
-def _table(r: Result) -> str:
-    lines = [f"{r.flow}: " + ("all properties hold" if r.ok else "VIOLATED" if r.skipped is None else "skipped")]
+def _label(r: Result, matrix: bool) -> str:
+    if not matrix:
+        return r.flow
+    o = r.options
+    return f"{r.flow} [{o.platform}, {o.dialect}, {o.method}]"
+
+
+def _table(r: Result, matrix: bool = False) -> str:
+    verdict = "all properties hold" if r.ok else "VIOLATED" if r.skipped is None else "skipped"
+    lines = [f"{_label(r, matrix)}: {verdict}"]
     if r.skipped is not None:
         lines.append(f"  skipped: {r.skipped}")
         return "\n".join(lines)
@@ -76,11 +88,13 @@ def _table(r: Result) -> str:
     return "\n".join(lines)
 
 
-def _write(r: Result, out: Path) -> list[Path]:
+def _write(r: Result, out: Path, matrix: bool = False) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    o = r.options
+    stem = f"{r.flow}-{o.platform}-{o.dialect}-{o.method}" if matrix else r.flow
     for prop, transcript in r.transcripts.items():
-        path = out / f"{r.flow}-{prop}.json"
+        path = out / f"{stem}-{prop}.json"
         path.write_text(transcript.dumps(), encoding="utf-8")
         written.append(path)
         if r.shipped:
@@ -90,8 +104,8 @@ def _write(r: Result, out: Path) -> list[Path]:
                 dot = draw_run(r.flow, r.traces[prop], r.options)
             except Exception:  # noqa: BLE001, S112 - a drawing is a bonus; the transcript is the counterexample
                 continue
-            (out / f"{r.flow}-{prop}.dot").write_text(dot, encoding="utf-8")
-            written.append(out / f"{r.flow}-{prop}.dot")
+            (out / f"{stem}-{prop}.dot").write_text(dot, encoding="utf-8")
+            written.append(out / f"{stem}-{prop}.dot")
     return written
 
 
@@ -107,22 +121,27 @@ def main(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     progress = stderr_progress if sys.stderr.isatty() else None
+    variants = [options]
+    if args.all_options:
+        variants = [attrs.evolve(options, platform=p, dialect=d, method=m)
+                    for p in PLATFORMS for d in DIALECTS for m in METHODS]
     results = []
     for name in names:
-        r = check(name, options, progress=progress, limit=args.max_configurations)
-        if progress is not None:
-            print("\r\033[K", end="", file=sys.stderr)
-        results.append(r)
-        if args.counterexamples is not None and r.transcripts:
-            for path in _write(r, args.counterexamples):
-                print(f"wrote {path}", file=sys.stderr)
-        if not args.json:
-            print(_table(r), flush=True)
+        for opts in variants:
+            r = check(name, opts, progress=progress, limit=args.max_configurations)
+            if progress is not None:
+                print("\r\033[K", end="", file=sys.stderr)
+            results.append(r)
+            if args.counterexamples is not None and r.transcripts:
+                for path in _write(r, args.counterexamples, args.all_options):
+                    print(f"wrote {path}", file=sys.stderr)
+            if not args.json:
+                print(_table(r, args.all_options), flush=True)
     if args.json:
         print(json.dumps([r.as_json() for r in results], indent=2))
     else:
         total = sum(r.seconds for r in results)
         trans = sum(r.transitions for r in results)
-        print(f"{len(results)} flow(s), {trans} transitions in {total:.3f} s: "
+        print(f"{len(results)} check(s), {trans} transitions in {total:.3f} s: "
               + ("every property holds" if all(r.ok for r in results) else "some property is violated"))
     return 0 if all(r.ok for r in results) else 1
