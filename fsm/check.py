@@ -760,12 +760,60 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
     cycle, longest = _cycle_and_longest(ex)
     result.longest = longest
     if cycle is not None:
+        cycle = _shortest_lasso(ex, list(first)) or cycle
         entry = first[cycle[0][0]]
         path = (*_unwind(parent, entry), *cycle)
         names = " -> ".join(ex.cfgs[i][0] for i, _ in cycle)
         flag("terminates", f"a run can loop for ever: {names} -> {ex.cfgs[cycle[0][0]][0]} with no progress", path)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _shortest_lasso(ex: Explorer, order: list[int]) -> tuple[tuple[int, int], ...] | None:
+    """The shortest cycle through the configuration nearest the start that lies on one."""
+    succ = [[(k, j) for k, j, _ in (ex.succ[i] or [])] for i in range(len(ex.cfgs))]
+    pred: list[list[int]] = [[] for _ in ex.cfgs]
+    for i, out in enumerate(succ):
+        for _, j in out:
+            pred[j].append(i)
+    alive = [True] * len(ex.cfgs)
+    nexts = [sorted({j for _, j in out}) for out in succ]
+    prevs = [sorted(set(p)) for p in pred]
+    # Peel what cannot reach a cycle (no way on), then what no cycle reaches (no way in): what is left lies on
+    # a cycle or between two.
+    for ways_on, ways_back in ((nexts, prevs), (prevs, nexts)):
+        deg = [sum(1 for j in w if alive[j]) for w in ways_on]
+        todo = deque(i for i, d in enumerate(deg) if d == 0 and alive[i])
+        while todo:
+            i = todo.popleft()
+            alive[i] = False
+            for j in ways_back[i]:
+                if alive[j]:
+                    deg[j] -= 1
+                    if deg[j] == 0:
+                        todo.append(j)
+    for start in order:
+        if not alive[start]:
+            continue
+        parent: dict[int, tuple[int, int]] = {}
+        queue = deque([start])
+        seen = {start}
+        while queue:
+            i = queue.popleft()
+            for k, j in succ[i]:
+                if not alive[j]:
+                    continue
+                if j == start:
+                    steps = [(i, k)]
+                    while i != start:
+                        i, kk = parent[i]
+                        steps.append((i, kk))
+                    return tuple(reversed(steps))
+                if j not in seen:
+                    seen.add(j)
+                    parent[j] = (i, k)
+                    queue.append(j)
+    return None
 
 
 def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None, int | None]:
