@@ -241,7 +241,7 @@ class Explorer:
         self._plans: dict[tuple[str, int, int, int], Plan] = {}
         self._held_sets: dict[tuple[str, ...], int] = {}
         self._edges_checked: set[tuple[str, int, str]] = set()
-        self._writes: dict[tuple[int, int], int] = {}
+        self._writes: dict[tuple[int, Values], int] = {}
         self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
         self.initial = self._add(self._config(self._flow(None)))
 
@@ -508,7 +508,7 @@ class Explorer:
             counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
         vid = cfg[2]
         if writes:
-            wkey = (vid, id(writes))
+            wkey = (vid, writes)
             found = self._writes.get(wkey)
             if found is None:
                 values = dict(self.vals[vid])

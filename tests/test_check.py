@@ -7,6 +7,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fsm import machine, spec
 from fsm.catalog import CATALOG, Param
@@ -256,7 +258,8 @@ def _graph(flow: FlowSpec | str, learn: bool) -> set[tuple[object, int, object]]
     return {(named(i), k, named(j)) for i in range(len(ex.cfgs)) for k, j, _ in ex.succ[i] or []}
 
 
-@pytest.mark.parametrize("name", ["reset-pin", "update-pin", "modify-phone", "remove-vehicle", "pin-unbounded"])
+@pytest.mark.parametrize("name", ["reset-pin", "update-pin", "modify-phone", "remove-vehicle", "pin-unbounded",
+                                  "enrollment"])
 def test_learned_moves_give_the_graph_the_machine_gives_from_every_configuration(name: str) -> None:
     """The explorer replays one real move on configurations alike; moving the machine from each gives the same."""
     flow: FlowSpec | str = name
@@ -269,3 +272,17 @@ def test_learned_moves_give_the_graph_the_machine_gives_from_every_configuration
     learned = _graph(flow, True)
     assert learned == _graph(flow, False)
     assert len(learned) > 10
+
+
+@settings(max_examples=15, deadline=None)
+@given(pins=st.integers(1, 4), codes=st.integers(1, 3), restarts=st.integers(0, 2), retries=st.integers(0, 2),
+       name=st.sampled_from(["update-pin", "reset-pin", "modify-phone", "remove-vehicle"]))
+def test_any_bounds_prove_the_properties_and_learning_changes_nothing(
+    pins: int, codes: int, restarts: int, retries: int, name: str
+) -> None:
+    opts = make_options(max_pin_attempts=pins, max_code_attempts=codes, max_restarts=restarts,
+                        max_transient_retries=retries)
+    r = check(name, opts)
+    assert r.ok, {p: [v.text for v in vs] for p, vs in r.violations.items() if vs}
+    exact = check(name, opts, learn=False)
+    assert (exact.configurations, exact.transitions, exact.longest) == (r.configurations, r.transitions, r.longest)
