@@ -226,6 +226,8 @@ def test_cli_check_writes_counterexamples_and_fails(tmp_path: Path, capsys: pyte
                  "--counterexamples", str(tmp_path)])
     assert code == 1
     assert "VIOLATED" in capsys.readouterr().out
+    drawn = [p for p in tmp_path.iterdir() if p.suffix in (".svg", ".dot")]
+    assert [p.stem for p in drawn] == ["enrollment-terminates"]
     t = Transcript.loads((tmp_path / "enrollment-terminates.json").read_text())
     assert t.flow == "enrollment" and t.outcome is None
     _, mismatches = replay_steps("enrollment", t)

@@ -56,7 +56,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--counterexamples", type=Path, metavar="DIR",
                    help="write the shortest run breaking each property as a replayable transcript "
-                   "(FLOW-PROPERTY.json) and its drawing on the diagram (FLOW-PROPERTY.dot)")
+                   "(FLOW-PROPERTY.json) and its drawing on the flow's diagram "
+                   "(FLOW-PROPERTY.svg; .dot without Graphviz)")
     p.set_defaults(func=main)
 
 
@@ -99,13 +100,16 @@ def _write(r: Result, out: Path, matrix: bool = False) -> list[Path]:
         written.append(path)
         if r.shipped:
             try:
-                from fsm.diagrams import draw_run
+                from fsm.diagrams import draw_run, write_drawing
 
-                dot = draw_run(r.flow, r.traces[prop], r.options)
+                drawing = out / f"{stem}-{prop}.svg"
+                note = write_drawing(draw_run(r.flow, r.traces[prop], r.options), drawing)
             except Exception:  # noqa: BLE001, S112 - a drawing is a bonus; the transcript is the counterexample
                 continue
-            (out / f"{stem}-{prop}.dot").write_text(dot, encoding="utf-8")
-            written.append(out / f"{stem}-{prop}.dot")
+            if note is not None:
+                print(note, file=sys.stderr)
+                drawing = drawing.with_suffix(".dot")
+            written.append(drawing)
     return written
 
 
