@@ -8,9 +8,17 @@ reference lists for the call and the step handles, a transient code, 2317, an
 input error, an unknown code, malformed messages, port exceptions; at a
 question a valid answer, an invalid one, "forgot PIN" and "cancel") through
 ``flow.receive`` / ``flow.receive_exception`` / ``flow.answer``, exactly as the
-executor does. Messages that the real classifier (:func:`fsm.classify.classify`)
-reads as the same outcome move the machine the same way, so each
-(configuration, outcome) is fired once by the machine and shared.
+executor does. Every input is checked once per state against
+:func:`fsm.classify.classify`.
+
+Speed without a second description of the flow: inputs that the classifier
+reads as the same outcome move the machine alike, and a move depends only on
+the state, the outcome, where the counters its edges test or count stand
+against their bounds, which per-call counters are at 0, and which slots are
+held. The machine is moved for real once per such shape and the change it
+made (counts added or reset, values written, target) is replayed on the other
+configurations of that shape; ``learn=False`` moves it from every
+configuration instead, and the tests check that both give the same graph.
 
 The exploration is a breadth-first search of the configurations paired with
 small monitors (PIN submissions, passes through A, consecutive retries), so
