@@ -198,7 +198,8 @@ class Result:
             "configurations": self.configurations, "monitored_states": self.nodes,
             "transitions": self.transitions, "machine_steps": self.machine_steps,
             "longest_run": self.longest, "seconds": round(self.seconds, 4),
-            "properties": {p: {"holds": self.holds(p), "violations": [v.text for v in self.violations.get(p, [])]}
+            "properties": {p: {"holds": self.holds(p), "violations": [v.text for v in self.violations.get(p, [])],
+                               "counterexample": self.transcripts[p].to_json() if p in self.transcripts else None}
                            for p in PROPERTIES},
         }
 
