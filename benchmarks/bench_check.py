@@ -4,7 +4,9 @@
 
 "transitions" are (configuration, answer of the environment) pairs explored, with the PIN, restart and
 retry monitors; "machine" counts the moves made by the real machine (the others are learned moves
-replayed on configurations alike, see fsm/check.py).
+replayed on configurations alike, see fsm/check.py). Time per configuration is flat; the number of
+configurations of enrollment and update-pin grows with the square of max_pin_attempts, because two
+counters share that bound (pin_attempts and same_pin); a check stops at LIMIT configurations.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def row(label: str, name: str, **options: int) -> tuple[int, float]:
     print("\r\033[K", end="", file=sys.stderr)
     seconds = time.perf_counter() - started
     rate = r.transitions / seconds if seconds else 0.0
-    longest = "cycle" if r.longest is None else str(r.longest)
+    longest = "-" if r.skipped else "cycle" if r.longest is None else str(r.longest)
     print(f"{label:<22} {name:<19} {r.configurations:>9} {r.transitions:>10} {r.machine_steps:>8} "
           f"{longest:>7} {seconds:>8.3f} {rate:>12,.0f}  {'ok' if r.ok else r.skipped or 'VIOLATED'}")
     return r.transitions, seconds
