@@ -183,11 +183,14 @@ class Result:
     traces: dict[str, tuple[TraceEntry, ...]] = attrs.field(factory=dict)
     #: True when the flow checked is a shipped one (its diagram exists).
     shipped: bool = True
+    #: Why the flow was not explored: the options rule it out (not a failure), or the limit stopped it.
     skipped: str | None = None
+    #: True when the limit stopped the exploration: nothing is proved.
+    incomplete: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.skipped is None and not any(self.violations.values())
+        return not self.incomplete and not any(self.violations.values())
 
     def holds(self, prop: str) -> bool:
         return not self.violations.get(prop)
@@ -195,6 +198,7 @@ class Result:
     def as_json(self) -> dict[str, Any]:
         return {
             "flow": self.flow, "options": self.options.as_dict(), "ok": self.ok, "skipped": self.skipped,
+            "incomplete": self.incomplete,
             "configurations": self.configurations, "monitored_states": self.nodes,
             "transitions": self.transitions, "machine_steps": self.machine_steps,
             "longest_run": self.longest, "seconds": round(self.seconds, 4),
@@ -678,7 +682,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
         if result.violations["definition"]:
             result.seconds = time.perf_counter() - started
             return result
-        result.skipped = str(exc)
+        result.skipped = f"not available under these options: {exc}"
         return result
     bp, br, bt = options.max_pin_attempts, options.max_restarts, options.max_transient_retries
     start: Node = (ex.initial, 0, 0, 0)
@@ -737,6 +741,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
                      "(max_transient_retries)", _unwind(parent, nxt))
         popped += 1
         if limit is not None and len(ex.cfgs) > limit:
+            result.incomplete = True
             result.skipped = f"stopped after {len(ex.cfgs)} configurations (limit {limit}): nothing is proved"
             result.configurations, result.nodes, result.transitions = len(ex.cfgs), len(parent), transitions
             result.machine_steps = ex.machine_steps

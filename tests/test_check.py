@@ -206,7 +206,15 @@ def test_parameters_are_checked_for_every_dialect_and_platform() -> None:
 
 def test_a_flow_the_sdk_version_rules_out_is_skipped() -> None:
     r = check("remove-vehicle", make_options(sdk_version="2.0.0"))
-    assert r.skipped is not None and not r.ok
+    assert r.skipped is not None and "2.1" in r.skipped
+    assert r.ok and not r.incomplete  # nothing to prove is not a failure
+
+
+def test_a_check_stopped_by_its_limit_proves_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    r = check("update-pin", make_options(), limit=50)
+    assert r.incomplete and not r.ok and r.skipped is not None
+    assert main(["check", "update-pin", "--max-configurations", "50"]) == 1
+    assert "skipped" in capsys.readouterr().out
 
 
 def test_cli_check_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -69,7 +69,7 @@ def _label(r: Result, matrix: bool) -> str:
 
 
 def _table(r: Result, matrix: bool = False) -> str:
-    verdict = "all properties hold" if r.ok else "VIOLATED" if r.skipped is None else "skipped"
+    verdict = "skipped" if r.skipped else "all properties hold" if r.ok else "VIOLATED"
     lines = [f"{_label(r, matrix)}: {verdict}"]
     if r.skipped is not None:
         lines.append(f"  skipped: {r.skipped}")
