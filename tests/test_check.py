@@ -36,6 +36,8 @@ def edges_of(flow: FlowSpec, name: str) -> tuple[Edge, ...]:
 
 def bounded_2306(flow: FlowSpec) -> FlowSpec:
     """Enrollment with "SMS code expired" bounded like a refused code (the shipped flow loops on it)."""
+    if any(e.outcome == "sms_expired" and e.guard is not None for e in edges_of(flow, "6")):
+        return flow  # the shipped flow bounds it now
     edges = (
         *(e for e in edges_of(flow, "6") if e.outcome != "sms_expired"),
         Edge(outcome="sms_expired", target="5", guard=spec.below("code_attempts"), count="code_attempts"),
