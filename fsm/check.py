@@ -358,11 +358,12 @@ class Explorer:
         cfg = self.cfgs[cfg_id]
         for k, inp in enumerate(self.inputs[state.name]):
             outcome = self._classify(state, inp)
-            if inp.kind != "answer" and not state.keep:
+            if inp.kind != "answer":
                 _, got, broke = self._move(cfg, inp)
                 if broke is None and got != outcome:
                     self._problems.append(("classified", cfg_id, k, f"state {state.name!r}: {inp.label} moved the "
                                            f"machine as {got}, fsm.classify reads it as {outcome}"))
+            if inp.kind != "answer" and not state.keep:
                 keys.append(("outcome", outcome))
             else:  # answers, and calls that keep result fields: no grouping
                 keys.append(("input", k))

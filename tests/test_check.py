@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -298,3 +299,18 @@ def test_any_bounds_prove_the_properties_and_learning_changes_nothing(
     assert r.ok, {p: [v.text for v in vs] for p, vs in r.violations.items() if vs}
     exact = check(name, opts, learn=False)
     assert (exact.configurations, exact.transitions, exact.longest) == (r.configurations, r.transitions, r.longest)
+
+
+def test_a_machine_that_reads_messages_its_own_way_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine must read every message as fsm.classify does: an unknown code read as transient is caught."""
+    from fsm import classify as classify_module
+
+    def lenient(state: State, entry: object, message: Any) -> str:
+        if message.error_code == 9999:
+            return spec.TRANSIENT
+        return classify_module.classify(state, entry, message)  # type: ignore[arg-type]  # the real entry
+
+    monkeypatch.setattr(machine, "classify", lenient)
+    r = check("remove-vehicle", make_options())
+    t = shows(r, "classified", "remove-vehicle")
+    assert t.events[-1]["message"]["error"]["code"] == 9999
