@@ -1,29 +1,12 @@
-"""Model checking: every reachable configuration of a flow under every answer the world can give.
+"""Model checking: prove the properties of a flow for every answer the world can give, or show the shortest
+run that breaks one.
 
-The explorer runs the real machine (:class:`fsm.machine.Flow` and its one
-``transitions`` machine): a configuration is the flow's state, its counters
-and the values it holds; from each one it feeds every answer the environment
-can give (each SUCCEEDED result the catalog documents, each error code the
-reference lists for the call and the step handles, a transient code, 2317, an
-input error, an unknown code, malformed messages, port exceptions; at a
-question a valid answer, an invalid one, "forgot PIN" and "cancel") through
-``flow.receive`` / ``flow.receive_exception`` / ``flow.answer``, exactly as the
-executor does. Every input is checked once per state against
-:func:`fsm.classify.classify`.
-
-Speed without a second description of the flow: inputs that the classifier
-reads as the same outcome move the machine alike, and a move depends only on
-the state, the outcome, where the counters its edges test or count stand
-against their bounds, which per-call counters are at 0, and which slots are
-held. The machine is moved for real once per such shape and the change it
-made (counts added or reset, values written, target) is replayed on the other
-configurations of that shape; ``learn=False`` moves it from every
-configuration instead, and the tests check that both give the same graph.
-
-The exploration is a breadth-first search of the configurations paired with
-small monitors (PIN submissions, passes through A, consecutive retries), so
-the first run found to break a property is a shortest one; it is written as a
-replayable transcript (:mod:`fsm.transcript`).
+:class:`fsm.explore.Explorer` walks the configurations with the real
+machine; :func:`check` walks them breadth first paired with small monitors
+(PIN submissions, passes through A, consecutive retries), so the first run
+found to break a property is a shortest one; it is written as a replayable
+transcript (:mod:`fsm.transcript`). Termination is judged on the
+configuration graph (no cycle; the longest run is its longest path).
 """
 
 from __future__ import annotations
@@ -31,25 +14,20 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from operator import itemgetter
-from typing import Any, Literal, cast
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 
-from fsm import spec
-from fsm.catalog import CATALOG, FORBIDDEN, Entry
-from fsm.classify import classify, classify_exception
-from fsm.errors import DefinitionError, FlowStateError, MalformedMessage
+from fsm.explore import REMOVE_ENTRY, Explorer, replay_steps, unwind
 from fsm.flows import FLOWS
-from fsm.inputs import valid
-from fsm.machine import Compiled, Flow, TraceEntry, compiled
-from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, parse_message
+from fsm.machine import TraceEntry
 from fsm.options import Options
-from fsm.secret import SECRET_NAMES, Secret
-from fsm.spec import FlowSpec, State
-from fsm.transcript import Transcript, outcome_json, record_answer, record_call
+from fsm.spec import FlowSpec
+from fsm.transcript import Transcript
 from fsm.validate import problems as definition_problems
+
+__all__ = ["PROPERTIES", "Explorer", "Result", "Violation", "check", "check_all", "replay_steps", "stderr_progress"]
 
 #: Properties in the order they are reported, with their words.
 PROPERTIES: Mapping[str, str] = {
@@ -68,92 +46,7 @@ PROPERTIES: Mapping[str, str] = {
     "secrets": "a secret parameter is only ever a value the person gave for it",
 }
 
-#: Steps whose calls submit a PIN the SDK checks (PROTOCOL.md: steps 8, C and E's OTP).
-PIN_STEPS = frozenset({"8", "C", "E"})
-PIN_PARAMS = frozenset({"pinCode", "oldPIN"})
-REMOVE_ENTRY = "remove_enrollments"
-#: Entries whose SUCCEEDED may end a run enrolled.
-ENROLL_ENTRIES = frozenset({"enroll", "enroll_with_phone_number"})
-TID = "tx"
-INVALID_ANSWER = "x"
-
-Values = tuple[tuple[str, str | Secret], ...]
-#: A configuration: state, counters, and the id of the values held (see ``Explorer.vals``).
-Config = tuple[str, tuple[int, ...], int]
-#: A move of the machine written down: ("change", (target, per-counter add or None for reset, value writes)),
-#: ("to", terminal configuration), ("exact", configuration), or ("broke", None); then outcome and problem.
-Learned = tuple[str, object, str, str | None]
-Change = tuple[str, tuple[tuple[int, int | None], ...], Values]
-#: Per input of a state, the index of its move in the list of distinct (first input, learned move).
-Plan = tuple[list[int], list[tuple[int, "Learned"]]]
 Node = tuple[int, int, int, int]  # configuration id, PIN submissions, passes through A, consecutive retries
-
-
-@attrs.frozen
-class Input:
-    """One answer of the environment: an SDK message, a port exception, or a person's answer."""
-
-    kind: Literal["message", "raise", "answer"]
-    label: str
-    message: Mapping[str, Any] | None = None
-    exc: type[Exception] | None = None
-    answer: object = None
-
-
-def _msg(**fields: Any) -> dict[str, Any]:
-    return {"transactionId": TID, **fields}
-
-
-def call_inputs(state: State, entry: Entry) -> tuple[Input, ...]:
-    """What the SDK (or the port) can answer to the call of ``state``."""
-    out = [
-        Input("message", f"SUCCEEDED {outcome}", _msg(status="SUCCEEDED", result=entry.output.example(outcome)))
-        for outcome in entry.output.outcomes
-    ]
-    codes = sorted(set(entry.errors) | set(state.errors) | {2201, FORBIDDEN, 2101, 9999})
-    out += [Input("message", f"FAILED {c}", _msg(status="FAILED", error={"code": c})) for c in codes]
-    out.append(Input("message", "malformed: status missing", _msg()))
-    if entry.output.field is not None:
-        out.append(Input("message", "malformed: result field of the wrong type",
-                         _msg(status="SUCCEEDED", result={entry.output.field: [1]})))
-    out.append(Input("raise", "ConnectionError", exc=ConnectionError))
-    out.append(Input("raise", "RuntimeError", exc=RuntimeError))
-    return tuple(out)
-
-
-def question_inputs(canary: str) -> tuple[Input, ...]:
-    return (
-        Input("answer", "valid answer", answer=canary),
-        Input("answer", "invalid answer", answer=INVALID_ANSWER),
-        Input("answer", "forgot PIN", answer=FORGOT_PIN),
-        Input("answer", "cancel", answer=CANCEL),
-    )
-
-
-def canaries(flow: FlowSpec) -> dict[str, str]:
-    """A valid answer for each question of ``flow``, distinct for each (input, slot) pair.
-
-    The values are canaries: a secret parameter must carry one given for an input of its own name.
-    """
-    out: dict[str, str] = {}
-    by_pair: dict[tuple[str | None, str | None], str] = {}
-    for state in flow.states:
-        if state.kind != "question":
-            continue
-        pair = (state.ask, state.slot)
-        if pair not in by_pair:
-            by_pair[pair] = _canary(state.ask or "", len(by_pair), set(by_pair.values()))
-        out[state.name] = by_pair[pair]
-    return out
-
-
-def _canary(ask: str, i: int, used: set[str]) -> str:
-    for n in range(1000):
-        k = 31 * i + n
-        for value in (f"{58 + k % 40}{(k * 7919) % 10000:04d}", f"+3361{k:07d}", f"VF7ABCDE{k:09d}"):
-            if value not in used and valid(ask, value, new_pin=value.isdigit()):
-                return value
-    return f"canary-{i}"  # pragma: no cover - an input no template fits
 
 
 @attrs.frozen
@@ -208,460 +101,6 @@ class Result:
         }
 
 
-class Explorer:
-    """The configuration graph of one flow (a name or a :class:`FlowSpec`) under one set of options."""
-
-    def __init__(self, flow: FlowSpec | str, options: Options, *, learn: bool = True) -> None:
-        #: False: move the real machine from every configuration (slow; the tests compare both ways).
-        self.learn = learn
-        self.spec = FLOWS[flow] if isinstance(flow, str) else flow
-        self.options = options
-        self.definition = definition_problems(self.spec)
-        shipped = FLOWS.get(self.spec.name) is self.spec
-        self.compiled: Compiled = compiled(self.spec.name) if shipped else Compiled(self.spec, validate=False)
-        self.states = self.compiled.states
-        self.canary = canaries(self.spec)
-        asks: dict[str, set[str]] = {}
-        for s in self.spec.states:
-            if s.kind == "question" and s.ask is not None:
-                asks.setdefault(s.ask, set()).add(self.canary[s.name])
-        #: The answers a person gives for each input name: the only legitimate values of a secret parameter.
-        self.given = asks
-        self.inputs: dict[str, tuple[Input, ...]] = {}
-        for s in self.spec.states:
-            if s.kind == "call" and s.call is not None and s.call in CATALOG:
-                self.inputs[s.name] = call_inputs(s, CATALOG[s.call])
-            elif s.kind == "question":
-                self.inputs[s.name] = question_inputs(self.canary[s.name])
-        self._bounds = tuple(options.bound(c) for c in self.spec.counters)
-        self.cfgs: list[Config] = []
-        #: Every distinct set of values held (slot, value), by id: configurations hash small ints.
-        self.vals: list[Values] = []
-        self._val_ids: dict[Values, int] = {}
-        self._call_checks: dict[tuple[str, int], tuple[list[tuple[str, str]], bool]] = {}
-        self.ids: dict[Config, int] = {}
-        #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
-        self.succ: list[list[tuple[int, int, str]] | None] = []
-        #: Per configuration: how many answers of the environment were tried there.
-        self.tried: list[int] = []
-        self.pin_call: list[bool] = []
-        self.machine_steps = 0
-        self._classes: dict[str, list[object]] = {}
-        self._learned: dict[object, Learned] = {}
-        self._class_shape: dict[tuple[str, object], tuple[int, int]] = {}
-        self._held_ids: dict[int, int] = {}
-        self._state_mask: dict[str, tuple[int, int]] = {}
-        self._plans: dict[tuple[str, int, int, int], Plan] = {}
-        self._held_sets: dict[tuple[str, ...], int] = {}
-        self._edges_checked: set[tuple[str, int, str]] = set()
-        self._writes: dict[tuple[int, Values], int] = {}
-        self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
-        self.initial = self._add(self._config(self._flow(None)))
-
-    # -- configurations ------------------------------------------------------
-
-    def _flow(self, cfg: Config | None, *, fresh: bool = False) -> Flow:
-        """A flow at ``cfg``; ``fresh``: every value a new object, so what the machine writes shows by identity."""
-        flow = Flow(self.compiled, self.options)
-        if cfg is not None:
-            flow.state = cfg[0]
-            flow.counters = list(cfg[1])
-            values = self.vals[cfg[2]]
-            if fresh:
-                flow.values = {k: Secret(v.reveal()) if isinstance(v, Secret) else v.encode().decode()
-                               for k, v in values}
-            else:
-                flow.values = dict(values)
-        return flow
-
-    def _vid(self, values: Values) -> int:
-        found = self._val_ids.get(values)
-        if found is None:
-            found = self._val_ids[values] = len(self.vals)
-            self.vals.append(values)
-        return found
-
-    def _config(self, flow: Flow) -> Config:
-        if self.states[flow.state].terminal:
-            outcome = flow.outcome
-            return (flow.state, (), self._vid((("cause", (outcome.cause if outcome else None) or ""),)))
-        # A counter at its bound fails every ``below`` guard however far past it goes (only a flow missing a
-        # guard counts past it): keeping it at the bound keeps the graph finite and changes no move.
-        counters = tuple(c if c <= b else b for c, b in zip(flow.counters, self._bounds, strict=True))
-        return (flow.state, counters, self._vid(tuple(sorted(flow.values.items(), key=itemgetter(0)))))
-
-    def _add(self, cfg: Config) -> int:
-        found = self.ids.get(cfg)
-        if found is not None:
-            return found
-        i = len(self.cfgs)
-        self.ids[cfg] = i
-        self.cfgs.append(cfg)
-        self.succ.append(None)
-        self.tried.append(0)
-        self.pin_call.append(False)
-        return i
-
-    def terminal(self, i: int) -> bool:
-        return self.states[self.cfgs[i][0]].terminal
-
-    # -- moving the real machine ---------------------------------------------
-
-    def apply(self, flow: Flow, inp: Input, tid: str = TID) -> None:
-        """Feed ``inp`` to ``flow`` as the executor does (a malformed message goes to receive_exception)."""
-        if inp.kind == "answer":
-            flow.answer(inp.answer)
-        elif inp.kind == "raise":
-            assert inp.exc is not None
-            flow.receive_exception(inp.exc("simulated failure"))
-        else:
-            assert inp.message is not None
-            message = dict(inp.message, transactionId=tid)
-            try:
-                flow.receive(message)
-            except MalformedMessage as exc:
-                flow.receive_exception(exc)
-
-    def _move(self, cfg: Config, inp: Input, flow: Flow | None = None) -> tuple[Config | None, str, str | None]:
-        """The configuration the real machine reaches from ``cfg`` on ``inp``, its outcome, or what broke."""
-        flow = flow or self._flow(cfg)
-        self.machine_steps += 1
-        try:
-            self.apply(flow, inp)
-        except DefinitionError as exc:
-            return None, exc.problems[0].rsplit(" ", 1)[-1], "handled"
-        except Exception as exc:  # noqa: BLE001 - any crash of the machine is a finding, reported as one
-            return None, "", f"way_out:the machine raised {type(exc).__name__}"
-        if not flow.trace:  # the machine refused: the outcome was recorded, no guard of its edges held
-            return None, flow._last[0], "way_out:no edge applies (every guard is false)"
-        return self._config(flow), flow.trace[-1].outcome, None
-
-    def _classify(self, state: State, inp: Input) -> str:
-        """The outcome fsm.classify gives ``inp`` at ``state`` (questions: the input itself)."""
-        entry = self.compiled.entries.get(state.name)
-        if inp.kind == "answer" or entry is None:
-            return inp.label
-        if inp.kind == "raise":
-            assert inp.exc is not None
-            return classify_exception(inp.exc("simulated failure"))
-        try:
-            return classify(state, entry, parse_message(inp.message))
-        except MalformedMessage as exc:
-            return classify_exception(exc)
-
-    def _classes_of(self, cfg_id: int, state: State) -> list[object]:
-        """Per input, the key of the inputs that move the machine alike; checks fsm.classify on the way."""
-        found = self._classes.get(state.name)
-        if found is not None:
-            return found
-        keys: list[object] = []
-        cfg = self.cfgs[cfg_id]
-        for k, inp in enumerate(self.inputs[state.name]):
-            outcome = self._classify(state, inp)
-            if inp.kind != "answer":
-                _, got, broke = self._move(cfg, inp)
-                if broke is None and got != outcome:
-                    self._problems.append(("classified", cfg_id, k, f"state {state.name!r}: {inp.label} moved the "
-                                           f"machine as {got}, fsm.classify reads it as {outcome}"))
-            if inp.kind != "answer" and not state.keep:
-                keys.append(("outcome", outcome))
-            else:  # answers, and calls that keep result fields: no grouping
-                keys.append(("input", k))
-        self._classes[state.name] = keys
-        return keys
-
-    def expand(self, i: int) -> list[tuple[int, int, str]]:
-        """The successors of configuration ``i`` (computed once)."""
-        done = self.succ[i]
-        if done is not None:
-            return done
-        cfg = self.cfgs[i]
-        state = self.states[cfg[0]]
-        out: list[tuple[int, int, str]] = []
-        self.succ[i] = out
-        if state.terminal:
-            return out
-        if state.name not in self.inputs:
-            self._problems.append(("way_out", i, None, f"state {state.name!r} has no call or question"))
-            return out
-        if state.kind == "call":
-            self._check_call(i, state)
-        # A move of the machine depends on nothing but the state, the outcome, where the counters its edges
-        # test or count stand against their bounds, which per-call counters are at 0, and the slots held
-        # (guards are "below" tests, counts add one or go back to 0, values are only written). So one real
-        # move per such shape is learned and replayed on the configurations alike; what it writes is seen
-        # by identity (the learning flow holds fresh objects).
-        held = self._held(cfg[2])
-        below = zero = 0
-        for x, (c, b) in enumerate(zip(cfg[1], self._bounds, strict=True)):
-            if c < b:
-                below |= 1 << x
-            if c == 0:
-                zero |= 1 << x
-        name = state.name
-        masks = self._state_mask.get(name) if self.learn else None
-        tkey = None if masks is None else (name, below & masks[0], zero & masks[1], held)
-        plan = None if tkey is None else self._plans.get(tkey)
-        if plan is None:
-            plan = self._plan(i, state, below, zero, held)
-            if tkey is None and self.learn:
-                masks = self._state_mask.get(name)
-                assert masks is not None
-                tkey = (name, below & masks[0], zero & masks[1], held)
-            if tkey is not None and all(learned[0] != "exact" for _, learned in plan[1]):
-                self._plans[tkey] = plan
-        which, distinct = plan
-        self.tried[i] = len(which)
-        seen: set[tuple[int, str]] = set()
-        checked = self._edges_checked
-        for k, learned in distinct:
-            nxt, outcome, broke = self._replay(cfg, learned)
-            if nxt is None:
-                prop, _, text = (broke or "way_out").partition(":")
-                text = text or f"state {name!r} does not handle {outcome} ({self.inputs[name][k].label})"
-                self._problems.append((prop, i, k, text))
-                continue
-            j = self.ids.get(nxt)
-            if j is None:
-                j = self._add(nxt)
-            if (j, outcome) in seen:
-                continue
-            seen.add((j, outcome))
-            out.append((k, j, outcome))
-            edge = (name, k, nxt[0])
-            if edge not in checked:  # the first time is the shortest run (breadth first)
-                checked.add(edge)
-                self._check_edge(i, state, k, j)
-        if not out:
-            self._problems.append(("way_out", i, None, f"state {name!r}: no answer moves the machine on"))
-        return out
-
-    def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> Plan:
-        """For each input, which of the distinct learned moves it makes (learning those not known yet)."""
-        cfg = self.cfgs[i]
-        name = state.name
-        which: list[int] = []
-        distinct: list[tuple[int, Learned]] = []
-        by_key: dict[object, int] = {}
-        state_below = state_zero = 0
-        for k, key in enumerate(self._classes_of(i, state)):
-            at = by_key.get(key)
-            if at is None:
-                shape = self._class_shape.get((name, key)) if self.learn else None
-                learned = None if shape is None else self._learned.get(
-                    (name, key, below & shape[0], zero & shape[1], held))
-                if learned is None:
-                    learned = self._learn(cfg, self.inputs[name][k])
-                    shape = self._shape(state, key, learned[2])
-                    if learned[0] != "exact" and not (learned[0] == "broke" and learned[2] == ""):
-                        self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
-                assert shape is not None
-                state_below |= shape[0]
-                state_zero |= shape[1]
-                at = by_key[key] = len(distinct)
-                distinct.append((k, learned))
-            which.append(at)
-        if name not in self._state_mask and self.learn:
-            self._state_mask[name] = (state_below, state_zero)
-        return which, distinct
-
-    def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int]:
-        """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, and of those it may reset."""
-        idx = self.compiled.counter_index
-        alts = state.alternatives(outcome)
-        used = {idx[e.guard.name] for e in alts if e.guard is not None and e.guard.name in idx}
-        used |= {idx[e.count] for e in alts if e.count in idx}
-        used |= {idx[t.counts] for e in alts if (t := self.states.get(e.target)) and t.counts in idx}
-        found = (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress))
-        self._class_shape[(state.name, key)] = found
-        return found
-
-    def _held(self, vid: int) -> int:
-        """An id of the set of slots held in the values ``vid``."""
-        found = self._held_ids.get(vid)
-        if found is None:
-            slots = tuple(slot for slot, _ in self.vals[vid])
-            found = self._held_ids[vid] = self._held_sets.setdefault(slots, len(self._held_sets))
-        return found
-
-    def _learn(self, cfg: Config, inp: Input) -> Learned:
-        """Move the real machine once from ``cfg`` on ``inp`` and write down what it did, as a change."""
-        flow = self._flow(cfg, fresh=True)
-        put = dict(flow.values)
-        nxt, outcome, broke = self._move(cfg, inp, flow)
-        if nxt is None:
-            return ("broke", None, outcome, broke)
-        if self.states[nxt[0]].terminal:
-            return ("to", nxt, outcome, None)
-        effect: list[int | None] = []
-        for old, new in zip(cfg[1], nxt[1], strict=True):
-            if new == old:
-                effect.append(0)
-            elif new == 0:
-                effect.append(None)
-            elif new > old:
-                effect.append(new - old)
-            else:  # not a count nor a reset: keep this move for this configuration only
-                return ("exact", nxt, outcome, None)
-        if any(slot not in flow.values for slot in put):
-            return ("exact", nxt, outcome, None)
-        writes = tuple((slot, v) for slot, v in flow.values.items() if put.get(slot) is not v)
-        changes = tuple((n, e) for n, e in enumerate(effect) if e != 0)
-        return ("change", (nxt[0], changes, writes), outcome, None)
-
-    def _replay(self, cfg: Config, learned: Learned) -> tuple[Config | None, str, str | None]:
-        how, what, outcome, broke = learned
-        if how == "broke":
-            return None, outcome, broke
-        if how in ("to", "exact"):
-            return cast(Config, what), outcome, None
-        change = cast(Change, what)
-        target, effect, writes = change
-        counters = list(cfg[1])
-        for n, e in effect:
-            counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
-        vid = cfg[2]
-        if writes:
-            wkey = (vid, writes)
-            found = self._writes.get(wkey)
-            if found is None:
-                values = dict(self.vals[vid])
-                values.update(writes)
-                found = self._writes[wkey] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
-            vid = found
-        return (target, tuple(counters), vid), outcome, None
-
-    # -- properties of one configuration or one edge --------------------------
-
-    def _check_call(self, i: int, state: State) -> None:
-        key = (state.name, self.cfgs[i][2])
-        found = self._call_checks.get(key)
-        if found is None:
-            found = self._call_checks[key] = self._call_faults(i, state)
-        faults, pin = found
-        self._problems.extend((prop, i, None, text) for prop, text in faults)
-        self.pin_call[i] = pin
-
-    def _call_faults(self, i: int, state: State) -> tuple[list[tuple[str, str]], bool]:
-        """What is wrong with the call made at configuration ``i`` (it depends on its values only)."""
-        flow = self._flow(self.cfgs[i])
-        try:
-            action = flow.action
-        except FlowStateError as exc:
-            return [("parameters", f"state {state.name!r}: {exc.problem}")], False
-        assert isinstance(action, Call)
-        faults = []
-        entry = CATALOG.get(state.call or "")
-        opts = self.options
-        if entry is not None:
-            want = [(p.name, p.value) for p in entry.parameters(opts.dialect, opts.platform)]
-            got = [(n, None if any(p.name == n and p.value is None for p in entry.params) else v)
-                   for n, v in action.params]
-            if want != got:
-                faults.append(("parameters", f"state {state.name!r}: {entry.api} carries "
-                               f"{sorted(n for n, _ in got)}, the catalog requires "
-                               f"{sorted(n for n, _ in want)} with their fixed values "
-                               f"({opts.dialect}, {opts.platform})"))
-        for name, value in action.params:
-            if name not in SECRET_NAMES:
-                continue
-            raw = value.reveal() if isinstance(value, Secret) else value
-            if not isinstance(value, Secret) or raw not in self.given.get(name, ()):
-                faults.append(("secrets", f"state {state.name!r}: {name} is not a value the person gave for {name}"))
-        return faults, state.step in PIN_STEPS and any(n in PIN_PARAMS for n, _ in action.params)
-
-    def _check_edge(self, i: int, state: State, k: int, j: int) -> None:
-        target = self.states[self.cfgs[j][0]]
-        inp = self.inputs[state.name][k]
-        msg = inp.message or {}
-        entry = CATALOG.get(state.call or "")
-        if target.call == REMOVE_ENTRY and state.name != target.name:
-            code = (msg.get("error") or {}).get("code")
-            blocked = (entry is not None and entry.key == "is_account_blocked" and msg.get("status") == "SUCCEEDED"
-                       and entry.output.classify(msg.get("result")) == "blocked")
-            if code != FORBIDDEN and not blocked:
-                self._problems.append(("remove_safety", i, k, f"A is reached from {state.name!r} on {inp.label}"))
-        if target.name == spec.ENROLLED:
-            ok = msg.get("status") == "SUCCEEDED" and entry is not None and (
-                entry.key in ENROLL_ENTRIES
-                or (entry.key == "is_device_activated" and (msg.get("result") or {}).get("isDeviceActivated") is True))
-            if not ok:
-                self._problems.append(("enrolled_safety", i, k, f"enrolled is reached from {state.name!r} on "
-                                       f"{inp.label}"))
-
-    # -- runs ------------------------------------------------------------------
-
-    def transcript(self, path: tuple[tuple[int, int], ...]) -> Transcript:
-        """The run that feeds the inputs of ``path`` from the start, written as a transcript."""
-        return self.run_path(path)[0]
-
-    def run_path(self, path: tuple[tuple[int, int], ...]) -> tuple[Transcript, tuple[TraceEntry, ...]]:
-        """The run that feeds the inputs of ``path`` from the start: its transcript and the flow's trace."""
-        flow = self._flow(None)
-        events: list[dict[str, Any]] = []
-        for n, (i, k) in enumerate(path, 1):
-            inp = self.inputs[self.cfgs[i][0]][k]
-            try:
-                action = flow.action
-            except FlowStateError:
-                break
-            try:
-                if isinstance(action, Call):
-                    if inp.kind == "raise":
-                        assert inp.exc is not None
-                        events.append(record_call(action, raised=inp.exc("simulated failure")))
-                    else:
-                        events.append(record_call(action, dict(inp.message or {}, transactionId=f"tx-{n}")))
-                else:
-                    assert isinstance(action, Question)
-                    events.append(record_answer(action, inp.answer, ""))
-                self.apply(flow, inp, f"tx-{n}")
-            except Exception:  # noqa: BLE001 - the run shows the defect: it stops where the machine broke
-                break
-            if isinstance(action, Question) and flow.trace:
-                events[-1]["outcome"] = flow.trace[-1].outcome
-        out = flow.outcome
-        return Transcript(flow=self.spec.name, options=self.options.as_dict(), events=events,
-                          outcome=outcome_json(out) if out is not None else None), tuple(flow.trace)
-
-    def reach(self, wanted: set[str]) -> set[str]:
-        """Which of the states ``wanted`` some run reaches (stops when all are found)."""
-        found: set[str] = set()
-        seen = {self.initial}
-        todo = deque([self.initial])
-        while todo and found != wanted:
-            i = todo.popleft()
-            if self.cfgs[i][0] in wanted:
-                found.add(self.cfgs[i][0])
-            for _, j, _ in self.expand(i):
-                if j not in seen:
-                    seen.add(j)
-                    todo.append(j)
-        return found
-
-    def shortest_paths(self) -> Iterator[tuple[int, tuple[tuple[int, int], ...]]]:
-        """Breadth-first over the configuration graph: each configuration with a shortest run to it."""
-        parent: dict[int, tuple[int, int] | None] = {self.initial: None}
-        todo = deque([self.initial])
-        while todo:
-            i = todo.popleft()
-            yield i, _unwind(parent, i)
-            for k, j, _ in self.expand(i):
-                if j not in parent:
-                    parent[j] = (i, k)
-                    todo.append(j)
-
-
-def _unwind(parent: Mapping[Any, tuple[Any, int] | None], node: Any) -> tuple[tuple[int, int], ...]:
-    path = []
-    step = parent[node]
-    while step is not None:
-        prev, k = step
-        path.append((prev if isinstance(prev, int) else prev[0], k))
-        step = parent[prev]
-    return tuple(reversed(path))
-
-
 Progress = Callable[[str], None]
 
 
@@ -713,7 +152,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
             for prop, where, found, text in ex._problems[seen_problems:]:
                 # A call's own fault (parameters, secrets): show the call itself, whatever the answer.
                 k = 0 if found is None and prop in ("parameters", "secrets") else found
-                base = _unwind(parent, first.get(where, node))
+                base = unwind(parent, first.get(where, node))
                 flag(prop, text, (*base, (where, k)) if k is not None else base)
             seen_problems = len(ex._problems)
         transitions += ex.tried[i]
@@ -733,13 +172,13 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
             todo.append(nxt)
             if p2 > bp and p2 != pins and "pin_bound" not in flagged:
                 flag("pin_bound", f"a run submits the PIN more than {bp} times (max_pin_attempts)",
-                     _unwind(parent, nxt))
+                     unwind(parent, nxt))
             if a2 > br and a2 != passes and "restart_bound" not in flagged:
                 flag("restart_bound", f"a run passes through A more than {br} times (max_restarts)",
-                     _unwind(parent, nxt))
+                     unwind(parent, nxt))
             if r2 > bt and r2 != run and "retry_bound" not in flagged:
                 flag("retry_bound", f"a run retries the call of {name!r} more than {bt} times in a row "
-                     "(max_transient_retries)", _unwind(parent, nxt))
+                     "(max_transient_retries)", unwind(parent, nxt))
         popped += 1
         if limit is not None and len(ex.cfgs) > limit:
             result.incomplete = True
@@ -777,7 +216,7 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
     if cycle is not None:
         cycle = _shortest_lasso(ex, list(first)) or cycle
         entry = first[cycle[0][0]]
-        path = (*_unwind(parent, entry), *cycle)
+        path = (*unwind(parent, entry), *cycle)
         names = " -> ".join(ex.cfgs[i][0] for i, _ in cycle)
         flag("terminates", f"a run can loop for ever: {names} -> {ex.cfgs[cycle[0][0]][0]} with no progress", path)
     result.seconds = time.perf_counter() - started
@@ -864,50 +303,3 @@ def check_all(flows: list[str], options: Options, *, progress: Progress | None =
 
 def stderr_progress(text: str) -> None:
     print(f"\r{text}", end="", file=sys.stderr, flush=True)
-
-
-def replay_steps(flow: FlowSpec | str, transcript: Transcript) -> tuple[Flow, list[str]]:
-    """Feed a transcript's events to a fresh flow one by one (it may stop before the end, as a counterexample
-    does): the flow reached, and every call that differed from the recorded one."""
-    from fsm.secret import MASK
-    from fsm.transcript import REPLIES, STAND_IN
-
-    spec_ = FLOWS[flow] if isinstance(flow, str) else flow
-    machine = compiled(spec_.name) if FLOWS.get(spec_.name) is spec_ else Compiled(spec_, validate=False)
-    from fsm.options import make_options
-
-    f = Flow(machine, make_options(**transcript.options))
-    mismatches: list[str] = []
-    for n, ev in enumerate(transcript.events):
-        action = f.action
-        try:
-            if "call" in ev:
-                if not isinstance(action, Call):
-                    mismatches.append(f"event {n}: a call was recorded, the flow asks {action!r}")
-                    break
-                got = {"op": action.op, "api": action.api, "parameters": action.masked()}
-                if got != ev["call"]:
-                    mismatches.append(f"event {n}: expected {ev['call']}, got {got}")
-                if "raises" in ev:
-                    f.receive_exception({"ConnectionError": ConnectionError}.get(ev["raises"], RuntimeError)("x"))
-                else:
-                    try:
-                        f.receive(ev.get("message"))
-                    except MalformedMessage as exc:
-                        f.receive_exception(exc)
-            else:
-                if not isinstance(action, Question):
-                    mismatches.append(f"event {n}: a question was recorded, the flow is at {f.state!r}")
-                    break
-                if "reply" in ev:
-                    answer: object = REPLIES[ev["reply"]]
-                elif ev.get("answer") == MASK:
-                    invalid = ev.get("outcome") == spec.INVALID
-                    answer = INVALID_ANSWER if invalid else STAND_IN.get(action.name, "402718")
-                else:
-                    answer = ev.get("answer")
-                f.answer(answer)
-        except Exception as exc:  # noqa: BLE001 - a defective machine may break on the last event
-            mismatches.append(f"event {n}: the machine raised {type(exc).__name__}")
-            break
-    return f, mismatches

@@ -14,7 +14,7 @@ from collections import deque
 
 import attrs
 
-from fsm.check import Explorer
+from fsm.explore import Explorer
 from fsm.flows import FLOWS
 from fsm.options import Options
 from fsm.spec import FlowSpec
