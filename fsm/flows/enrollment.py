@@ -35,6 +35,8 @@ ENROLLMENT = FlowSpec(
         "The tutorial's retry at step 8 is bounded by max_pin_attempts submissions in all, and the "
         "A -> 3 loop by max_restarts passes, so every run ends.",
         "A PIN refused by the SDK never resets the PIN count: not after a new SMS code, not after A.",
+        "An expired SMS code (2306 at step 6) counts as a refused code, so new codes are asked for at most "
+        "max_code_attempts times (RELIABILITY.md E3; the tutorial gives no bound).",
     ),
     states=(
         call("1", "1", "Check enrollment status", "is_device_activated",
@@ -81,7 +83,7 @@ ENROLLMENT = FlowSpec(
              [*guarded("already_enrolled", "8:pinCode", "pin_attempts", "pin_attempts_exhausted"),
               Edge(outcome="not_enrolled", target="7:pinCode"),
               *retry("sms_invalid", "6:smsCode", "code_attempts", "code_attempts_exhausted"),
-              Edge(outcome="sms_expired", target="5")],
+              *retry("sms_expired", "5", "code_attempts", "code_attempts_exhausted")],
              errors={2305: "sms_invalid", 2306: "sms_expired"}, on_2317=TO_A),
         question("7:pinCode", "7", "pinCode", "a new PIN", "7", new_pin=True),
         call("7", "7", "Register new PIN code", "enroll",
