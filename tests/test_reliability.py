@@ -578,12 +578,8 @@ def test_E2_a_new_sms_code_resets_no_failure_counter() -> None:
 
 
 def test_E3_sms_requests_are_bounded_even_when_every_code_expires() -> None:
-    """Every SMS request is made by an edge of the table, so spam is bounded by its counters; the one loop
-    without a counter (6 -> 2306 -> 5, PROTOCOL.md gives no bound) is reported, with its one-line fix."""
-    six = fsm.FLOWS["enrollment"].state("6")
-    if not any(e.outcome == "sms_expired" and e.guard is not None for e in six.edges):
-        pytest.xfail("fsm/flows/enrollment.py: 2306 at step 6 goes back to 5 with no bound (fix: "
-                     "retry('sms_expired', '5', 'code_attempts', 'code_attempts_exhausted'))")
+    """Every SMS request is made by an edge of the table, so spam is bounded by its counters. The one loop
+    that had none (6 -> 2306 -> 5; the tutorial gives no bound) now counts an expired code as refused."""
     port = Port("existing-pin", code_ttl=-1.0)
     steps = 0
 
@@ -594,8 +590,8 @@ def test_E3_sms_requests_are_bounded_even_when_every_code_expires() -> None:
             raise RuntimeError("unbounded")
 
     out = fsm.run("enrollment", port=port, person=DemoPerson(port.sim), sleep=lambda _: None, on_step=guard)
-    assert out.state == "failed"
-    assert port.calls.count(("get", "pims.authentication.smscode", "enrollment")) <= 1 + 3
+    assert (out.state, out.cause) == ("failed", "code_attempts_exhausted")
+    assert port.calls.count(("get", "pims.authentication.smscode", "enrollment")) == 1 + 3
 
 
 def test_E4_a_code_submitted_after_its_ttl_asks_for_a_new_code_on_a_monotonic_clock() -> None:
