@@ -18,7 +18,7 @@ from fsm.cli import main
 from fsm.flows import FLOWS
 from fsm.flows.common import fail
 from fsm.options import make_options
-from fsm.secret import Secret
+from fsm.secret import SECRET_NAMES, Secret
 from fsm.spec import Edge, FlowSpec, State
 from fsm.transcript import Transcript
 
@@ -74,17 +74,18 @@ def test_the_flows_prove_every_property(shipped: dict[str, Result], name: str) -
     assert r.transitions >= r.machine_steps > 0 and r.configurations > 1
 
 
-def test_the_shipped_enrollment_loops_on_repeated_sms_expired() -> None:
-    """A finding: step 6 answers 2306 by going back to 5 with no bound, so an SDK that always says "expired"
-    keeps the run going for ever (PROTOCOL.md gives 2306 -> 5 no bound). The counterexample replays."""
+def test_a_loop_without_progress_is_caught_with_the_shortest_lasso() -> None:
+    """Step 6 answering 2306 ("expired") by going back to 5 with no bound (as PROTOCOL.md's table reads, and as
+    the flow shipped before the checker found it): an SDK that always says "expired" keeps the run going."""
     flow = FLOWS["enrollment"]
-    if any(e.outcome == "sms_expired" and e.guard is not None for e in edges_of(flow, "6")):
-        pytest.skip("the flow bounds 2306 now")
-    r = check(flow, SMALL)
-    t = shows(r, "terminates", "enrollment")
-    assert r.longest is None
+    edges = (*(e for e in edges_of(flow, "6") if e.outcome != "sms_expired"),
+             Edge(outcome="sms_expired", target="5"))
+    bad = edit(flow, "6", edges=edges)
+    r = check(bad, SMALL)
+    t = shows(r, "terminates", bad)
+    assert r.longest is None and t.outcome is None
     codes = [e["message"].get("error", {}).get("code") for e in t.events if "message" in e]
-    assert 2306 in codes
+    assert codes.count(2306) == 1 and len(t.events) <= 8  # 1, 2, 3, 5, code, 6 (2306), 5, code: back where it was
 
 
 def test_dropping_the_pin_bound_at_8_is_caught() -> None:
@@ -230,19 +231,29 @@ def test_cli_check_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) -
     assert set(data[0]["properties"]) == set(PROPERTIES)
 
 
-def test_cli_check_writes_counterexamples_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if any(e.outcome == "sms_expired" and e.guard is not None for e in edges_of(FLOWS["enrollment"], "6")):
-        pytest.skip("the shipped enrollment holds every property now")
-    code = main(["check", "enrollment", "--max-pin-attempts", "1", "--max-code-attempts", "1",
-                 "--counterexamples", str(tmp_path)])
-    assert code == 1
-    assert "VIOLATED" in capsys.readouterr().out
-    drawn = [p for p in tmp_path.iterdir() if p.suffix in (".svg", ".dot")]
-    assert [p.stem for p in drawn] == ["enrollment-terminates"]
-    t = Transcript.loads((tmp_path / "enrollment-terminates.json").read_text())
-    assert t.flow == "enrollment" and t.outcome is None
-    _, mismatches = replay_steps("enrollment", t)
-    assert mismatches == []
+def test_cli_check_exits_1_when_a_property_is_not_proved(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "update-pin", "--max-configurations", "40"]) == 1
+    assert "nothing is proved" in capsys.readouterr().out
+
+
+def test_counterexamples_are_written_and_drawn_on_the_diagram(tmp_path: Path) -> None:
+    from fsm.cli.check import _write
+
+    flow = FLOWS["modify-phone"]
+    edges = tuple(Edge(outcome=spec.TRANSIENT, target="3") if e.outcome == spec.TRANSIENT else e
+                  for e in edges_of(flow, "3") if not (e.outcome == spec.TRANSIENT and e.guard is None))
+    r = check(edit(flow, "3", edges=edges), make_options())
+    r.shipped = True  # every edge of these runs is one of the shipped flow's, so they can be drawn on its diagram
+    written = _write(r, tmp_path)
+    names = sorted(p.name for p in written)
+    assert "modify-phone-retry_bound.json" in names
+    assert any(n.startswith("modify-phone-retry_bound.") and n.endswith((".svg", ".dot")) for n in names)
+    canary = Explorer(flow, make_options()).canary
+    secrets = [canary[s.name] for s in flow.states if s.kind == "question" and s.ask in SECRET_NAMES]
+    assert secrets
+    for path in written:  # a secret the person gave is never in a transcript or a drawing
+        text = path.read_text()
+        assert not [c for c in secrets if c in text]
 
 
 def test_cli_check_refuses_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
