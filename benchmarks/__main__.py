@@ -1,0 +1,141 @@
+"""The benchmark suite, side by side in one run: ``python -m benchmarks [--quick] [--json FILE]``.
+
+Not a test: it prints figures and ratios against the alternatives, and the targets of issue 6 beside
+them; nothing fails when a target is missed (the exit status is 0 unless a benchmark breaks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from typing import Any
+
+from benchmarks import checker, imports, memory, snapshots, step
+from benchmarks.bench_check import LIMIT
+from fsm.flows import FLOWS
+
+FULL = {"step": 70_000, "step_rounds": 5, "many": 100_000, "sample": 1_000, "time": 20_000, "mem_rounds": 3,
+        "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT, "flows": None}
+QUICK = {"step": 700, "step_rounds": 1, "many": 500, "sample": 20, "time": 200, "mem_rounds": 1,
+         "snap": 20, "snap_rounds": 1, "imports": 3, "pins": (3, 6), "limit": 5_000,
+         "flows": ("remove-enrollments", "reset-pin")}
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        cpu = platform.processor()
+    return {"nproc": str(os.cpu_count()), "cpu": cpu or "unknown", "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def run(sizes: dict[str, Any], say: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"machine": machine(), "quick": sizes is QUICK}
+    say("engine step ...")
+    out["step"] = {k: v * 1e6 for k, v in step.measure(sizes["step"], sizes["step_rounds"]).items()}
+    say("new flows and memory ...")
+    out["flows"] = memory.measure({k: sizes[k] for k in ("many", "sample", "time")}, sizes["mem_rounds"])
+    say("snapshot + resume ...")
+    out["snapshot"] = snapshots.measure(sizes["snap"], sizes["snap_rounds"])
+    say("model checker ...")
+    flows = sizes["flows"] or tuple(FLOWS)
+    out["check"] = checker.measure(sizes["pins"], sizes["limit"], flows)
+    say("import time ...")
+    out["imports"] = imports.measure(sizes["imports"])
+    return out
+
+
+def table(r: dict[str, Any]) -> str:
+    lines: list[str] = []
+    m = r["machine"]
+    lines.append(f"machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}"
+                 + ("  (--quick: tiny sizes, figures not meaningful)" if r["quick"] else ""))
+    lines.append("")
+    s = r["step"]
+    ratio = s["engine"] / s["transitions"]
+    lines.append(f"{'one step (receive + next action)':<44} {'µs':>9} {'vs transitions':>15}")
+    lines.append(f"{'  engine: flow.receive(msg); flow.action':<44} {s['engine']:>9.2f} {ratio:>14.2f}x"
+                 f"   target <= 1.25x: {_mark(ratio <= 1.25)}")
+    lines.append(f"{'  raw transitions trigger':<44} {s['transitions']:>9.2f} {1:>14.2f}x")
+    lines.append(f"{'  hand-written dict dispatch (floor)':<44} {s['dict']:>9.2f} "
+                 f"{s['dict'] / s['transitions']:>14.2f}x")
+    lines.append("")
+    f = r["flows"]
+    eng = f["engine"]
+    many = int(eng["many"])
+    lines.append(f"{'a new flow':<32} {'µs':>9} {'idle bytes':>11} {f'{many:,} flows MB':>17} {'vs engine':>10}")
+    for name, v in f.items():
+        note = " (extrapolated)" if v["extrapolated"] else ""
+        lines.append(f"  {name:<30} {v['new_flow_us']:>9.2f} {v['idle_bytes']:>11,.0f} {v['many_mb']:>17.1f} "
+                     f"{v['many_mb'] / eng['many_mb']:>9.1f}x{note}")
+    full_many = many == 100_000
+    lines.append(f"  targets: new flow <= 10 µs: {_mark(eng['new_flow_us'] <= 10)}; <= 1 KB idle: "
+                 f"{_mark(eng['idle_bytes'] <= 1024)}; 100k flows <= 100 MB: "
+                 f"{_mark(eng['many_mb'] / many * 100_000 <= 100)}" + ("" if full_many else " (scaled)"))
+    lines.append("")
+    sn = r["snapshot"]
+    lines.append(f"snapshot + resume (JSON, {sn['bytes']:.0f} bytes): snapshot {sn['snapshot_us']:.1f} µs, "
+                 f"resume {sn['resume_us']:.1f} µs, round trip {sn['round_trip_us']:.1f} µs")
+    lines.append("")
+    c = r["check"]
+    head = f"  {'flow':<19} {'max_pin':>7} {'configs':>9} {'transitions':>11} {'seconds':>8} {'trans/s':>10}  verdict"
+    lines.append("model checker, default options:")
+    lines.append(head)
+    total_t = total_s = 0.0
+    for row in c["defaults"]:
+        lines.append(_check_row(row))
+        total_t += row["transitions"]
+        total_s += row["seconds"]
+    rate = total_t / total_s if total_s else 0.0
+    lines.append(f"  {'all flows':<19} {'':>7} {'':>9} {int(total_t):>11} {total_s:>8.3f} {rate:>10,.0f}"
+                 f"  targets <= 1 s: {_mark(total_s <= 1)}; >= 300k/s: {_mark(rate >= 300_000)}")
+    lines.append("scaling with max_pin_attempts:")
+    lines.append(head)
+    for row in c["scaling"]:
+        lines.append(_check_row(row))
+    lines.append("")
+    i = r["imports"]
+    ratio = i["fsm_ms"] / i["dependencies_ms"]
+    lines.append(f"import (median of fresh interpreters): transitions+attrs+structlog {i['dependencies_ms']:.1f} ms, "
+                 f"fsm {i['fsm_ms']:.1f} ms = {ratio:.2f}x   target <= 1.15x: {_mark(ratio <= 1.15)}")
+    eager = i["eager_optional_modules"]
+    lines.append(f"  optional parts loaded by `import fsm`: {', '.join(eager) if eager else 'none'}")
+    return "\n".join(lines)
+
+
+def _check_row(row: dict[str, Any]) -> str:
+    pin = row["options"].get("max_pin_attempts", 3)
+    return (f"  {row['flow']:<19} {pin:>7} {row['configurations']:>9} {row['transitions']:>11} "
+            f"{row['seconds']:>8.3f} {row['transitions_per_s']:>10,.0f}  {row['verdict']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    args = parser.parse_args(argv)
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    results = run(QUICK if args.quick else FULL, say)
+    print(table(results))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2, default=str)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""``import fsm`` against importing its runtime dependencies alone, each in fresh interpreters.
+
+Each sample is one new ``python`` process that times its own import with ``perf_counter`` (the
+interpreter's start-up is the same for both and is left out); the two are interleaved and the median
+of many samples is kept.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+
+DEPENDENCIES = "transitions, attrs, structlog"
+#: Modules of the optional parts, which ``import fsm`` must not load (they load on use).
+LAZY = ("asyncio", "fsm.aio", "fsm.check", "fsm.explore", "fsm.diagrams", "fsm.docs", "fsm.snapshot", "fsm.cli",
+        "subprocess", "fsm.transcript", "fsm.ports.simulator")
+
+_PROBE = """
+import sys, time
+t = time.perf_counter()
+import {modules}
+seconds = time.perf_counter() - t
+print(seconds, ",".join(m for m in {lazy!r} if m in sys.modules))
+"""
+
+
+def _sample(modules: str) -> tuple[float, list[str]]:
+    code = _PROBE.format(modules=modules, lazy=LAZY)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    seconds, loaded = done.stdout.split(" ", 1)
+    return float(seconds), [m for m in loaded.strip().split(",") if m]
+
+
+def measure(repeat: int) -> dict[str, object]:
+    deps: list[float] = []
+    own: list[float] = []
+    loaded: list[str] = []
+    for _ in range(repeat):
+        deps.append(_sample(DEPENDENCIES)[0])
+        seconds, loaded = _sample("fsm")
+        own.append(seconds)
+    return {
+        "dependencies_ms": statistics.median(deps) * 1e3,
+        "fsm_ms": statistics.median(own) * 1e3,
+        "eager_optional_modules": loaded,
+    }

@@ -1,0 +1,24 @@
+"""The benchmark command keeps working (tiny sizes; no timing is asserted: benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_one_command_prints_the_table_and_writes_the_same_figures(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, check=True, timeout=600)
+    figures = json.loads(out.read_text())
+    assert set(figures) >= {"machine", "step", "flows", "snapshot", "check", "imports"}
+    assert set(figures["step"]) == {"engine", "transitions", "dict"}
+    assert set(figures["flows"]) == {"engine", "transitions Machine per model", "transitions add_model"}
+    assert all(row["verdict"] == "ok" for row in figures["check"]["defaults"])
+    for words in ("raw transitions trigger", "dict dispatch", "add_model", "snapshot + resume", "model checker",
+                  "import"):
+        assert words in done.stdout
