@@ -8,6 +8,12 @@ preceded by ``%% edge source|outcome|target``, so a test can read the picture
 back and compare it with the machine. Output is deterministic: the same
 definition gives the same bytes.
 
+The overview (:func:`to_overview_dot`, for the README) draws every state but
+only each step's own edges: the edges that are just the rules
+:mod:`fsm.flows.common` adds to every call and question
+(:func:`shared_edges`, found by comparing each state with what those rules
+give it) are said once, in words, in its title (:func:`rules_lines`).
+
 This is the only module that runs Graphviz (the ``dot`` program, through
 ``subprocess``); without it, DOT and Mermaid are still produced.
 """
@@ -23,7 +29,7 @@ import attrs
 
 from fsm import spec
 from fsm.catalog import DIALECTS, IOS, PLATFORMS, Entry, Param
-from fsm.flows import FLOWS
+from fsm.flows import FLOWS, common
 from fsm.machine import Outcome, TraceEntry, compiled
 from fsm.options import Options, make_options
 from fsm.spec import FlowSpec, State
@@ -128,6 +134,115 @@ def machine_edges(name: str) -> tuple[DrawnEdge, ...]:
     return tuple(e for _, e in sorted(found, key=lambda kv: kv[0]))
 
 
+# -- the rules every call and every question share ------------------------------------
+
+
+def _flow_2317(flow: FlowSpec) -> tuple[spec.Edge, ...]:
+    """The flow's own 2317 rule: the handling most of its calls have (first met on a tie)."""
+    seen: dict[tuple[spec.Edge, ...], int] = {}
+    for s in flow.states:
+        alternatives = s.alternatives(spec.ERROR_2317)
+        if s.kind == "call" and alternatives:
+            seen[alternatives] = seen.get(alternatives, 0) + 1
+    if not seen:
+        return ()
+    return max(seen, key=lambda k: seen[k])  # max keeps the first of equal counts
+
+
+def common_rules(flow: FlowSpec, state: State) -> State:
+    """What :mod:`fsm.flows.common` adds to ``state`` when the step writes no edge of its own.
+
+    A call gets the rules for every call it can meet (with the flow's usual 2317 handling);
+    a question those of every question. Terminal states have none.
+    """
+    if state.kind == "call":
+        assert state.call is not None
+        return common.call(state.name, state.step, state.title, state.call, (),
+                           on_2317=_flow_2317(flow), errors=state.errors, other_errors=state.other_errors,
+                           counts=state.counts, keep=state.keep)
+    if state.kind == "question":
+        return common.question(state.name, state.step, state.ask or "", state.prompt, ())
+    return state
+
+
+def shared_edges(flow: FlowSpec) -> frozenset[str]:
+    """Ids (``source|outcome|target``) of the edges that are only the shared rules.
+
+    An edge is shared when its state handles its outcome exactly as :mod:`fsm.flows.common`
+    would with no word from the step (same targets, guards and counts, in order); a step's
+    own handling of such an outcome (2317 at A ends the run) is not.
+    """
+    found: set[str] = set()
+    for state in flow.states:
+        rules = common_rules(flow, state)
+        for outcome in rules.outcomes():
+            alternatives = state.alternatives(outcome)
+            if alternatives == rules.alternatives(outcome):
+                found.update(f"{state.name}|{outcome}|{e.target}" for e in alternatives)
+    return frozenset(found)
+
+
+#: A rule written for any state: ``SELF`` stands for the state it applies to.
+_SELF = "\0self"
+
+
+def _rule_shapes(flow: FlowSpec) -> dict[str, dict[str, list[tuple[spec.Edge, ...]]]]:
+    """kind (call|question) -> outcome -> the distinct shapes of the shared rule, in flow order."""
+    ids = shared_edges(flow)
+    shapes: dict[str, dict[str, list[tuple[spec.Edge, ...]]]] = {}
+    for state in flow.states:
+        for outcome in state.outcomes():
+            alternatives = state.alternatives(outcome)
+            if f"{state.name}|{outcome}|{alternatives[0].target}" not in ids:
+                continue
+            shape = tuple(attrs.evolve(e, target=_SELF if e.target == state.name else e.target)
+                          for e in alternatives)
+            known = shapes.setdefault(state.kind, {}).setdefault(outcome, [])
+            if shape not in known:
+                known.append(shape)
+    return shapes
+
+
+def _bound_words(counter: spec.Counter) -> str:
+    if isinstance(counter.bound, int):
+        return str(counter.bound)
+    return f"{counter.bound} ({getattr(Options(), counter.bound)})"
+
+
+def _shape_words(flow: FlowSpec, shape: tuple[spec.Edge, ...], again: str) -> str:
+    """``→ same call, at most max_transient_retries (2) times (retries of one call), then failed``."""
+    parts: list[str] = []
+    for e in shape:
+        target = again if e.target == _SELF else e.target
+        if e.guard is None:
+            parts.append(("then " if parts else "") + target)
+        elif e.guard.kind == "below" and e.count == e.guard.name:
+            parts.append(f"{target}, at most {_bound_words(flow.counter(e.count))} times")
+        else:
+            parts.append(f"{target} while {e.guard.words}")
+    return "→ " + ", ".join(parts)
+
+
+def rules_lines(flow: FlowSpec) -> list[str]:
+    """The shared rules of ``flow`` in words, one rule a line: the overview's note.
+
+    Read from the edges :func:`shared_edges` finds, so the words are those of the rules
+    that run: outcomes from :data:`fsm.spec.OUTCOME_WORDS`, bounds from the counters.
+    """
+    lines: list[str] = []
+    heads = {"call": "Every call:", "question": "Every question:"}
+    agains = {"call": "the same call again", "question": "asked again"}
+    for kind, outcomes in sorted(_rule_shapes(flow).items()):
+        lines.append(heads[kind])
+        grouped: dict[str, list[str]] = {}
+        for outcome, shapes in outcomes.items():
+            for shape in shapes:
+                words = _shape_words(flow, shape, agains[kind])
+                grouped.setdefault(words, []).append(spec.OUTCOME_WORDS.get(outcome, outcome))
+        lines.extend(f"  {', '.join(names)} {words}" for words, names in grouped.items())
+    return lines
+
+
 # -- words ----------------------------------------------------------------------
 
 
@@ -167,10 +282,21 @@ def step_titles(flow: FlowSpec) -> dict[str, str]:
     return titles
 
 
-def state_lines(state: State, entry: Entry | None, options: Options | None = None) -> list[str]:
-    """The lines a state is drawn with: step id and title, then the call or the question."""
+def state_lines(state: State, entry: Entry | None, options: Options | None = None, *,
+                brief: bool = False) -> list[str]:
+    """The lines a state is drawn with: step id and title, then the call or the question.
+
+    ``brief`` (the overview): no parameters, no prompt.
+    """
     if state.terminal:
         return [state.name]
+    if brief:
+        if state.kind == "question":
+            again = " again" if state.name.endswith(common.again("")) else ""
+            return [f"{state.step} · asks {state.ask}{again}"]
+        assert entry is not None
+        lines = [*_wrap(f"{state.step} · {state.title}", _TITLE_WIDTH), f"{entry.op} {entry.api}"]
+        return [*lines, "DESTRUCTIVE"] if state.step == "A" else lines
     if state.kind == "question":
         lines = [f"{state.step} · asks {state.ask}", state.prompt]
         if state.new_pin:
@@ -186,17 +312,23 @@ def state_lines(state: State, entry: Entry | None, options: Options | None = Non
 # -- DOT --------------------------------------------------------------------------
 
 
+#: In a label, ends a left-justified line (DOT's ``\\l``; a backslash in text is escaped as text).
+LEFT = "\v"
+
+
 def _q(text: str) -> str:
     """A DOT quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped.replace(LEFT, "\\l") + '"'
 
 
 def _attrs(items: Mapping[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_q(v)}" for k, v in items.items()) + "]"
 
 
-def _node_attrs(state: State, entry: Entry | None, options: Options | None) -> dict[str, str]:
-    label = "\n".join(state_lines(state, entry, options))
+def _node_attrs(state: State, entry: Entry | None, options: Options | None, *,
+                brief: bool = False) -> dict[str, str]:
+    label = "\n".join(state_lines(state, entry, options, brief=brief))
     if state.terminal:
         fill, border = _TERMINAL_COLORS.get(state.name, ("#ffffff", "#000000"))
         return {"id": state.name, "label": label, "shape": "doublecircle", "style": "filled",
@@ -213,15 +345,17 @@ def _node_attrs(state: State, entry: Entry | None, options: Options | None) -> d
     return out
 
 
-def _edge_attrs(edge: DrawnEdge) -> dict[str, str]:
-    if edge.quiet:
+def _edge_attrs(edge: DrawnEdge, *, overview: bool = False) -> dict[str, str]:
+    """How an edge is drawn; in the overview every edge is a step's own (none is quiet), words wrapped."""
+    if edge.quiet and not overview:
         # No label: ~150 of them would bury the main path. The tooltip and the id hold the words;
         # the colour and the legend say which rule it is.
         color = _QUIET_COLORS.get(edge.outcome, _QUIET_COLOR)
         return {"id": edge.id, "tooltip": f"{edge.words} {edge.guard}".strip(),
                 "color": color, "style": "dashed", "arrowsize": "0.5", "penwidth": "0.7",
                 "constraint": "false"}
-    label = edge.words + (f"\n{edge.guard}" if edge.guard else "")
+    words = "\n".join(_wrap(edge.words, _EDGE_WIDTH)) if overview else edge.words
+    label = words + (f"\n{edge.guard}" if edge.guard else "")
     out = {"id": edge.id, "label": label, "tooltip": label.replace("\n", " "), "fontsize": "10"}
     if edge.target in (spec.FAILED, spec.CANCELLED):
         # An external label takes no room in the layout and Graphviz places it clear of the nodes
@@ -257,22 +391,29 @@ def _dot(
     taken: Mapping[str, Sequence[int]] | None = None,
     visited: Iterable[str] = (),
     title: str | None = None,
+    overview: bool = False,
 ) -> str:
     c = compiled(name)
     flow = c.spec
     edges = machine_edges(name)
+    if overview:
+        shared = shared_edges(flow)
+        edges = tuple(e for e in edges if e.id not in shared)
+        title = title or _overview_title(flow, edges)
     seen = set(visited)
+    # The overview is for the README: narrower (closer nodes), larger words.
     lines = [
         f"digraph {_q(name)} {{",
         "  graph " + _attrs({"rankdir": "TB", "fontname": _FONT, "fontsize": "11", "labelloc": "t",
-                             "labeljust": "l", "nodesep": "0.35", "ranksep": "0.45", "newrank": "true",
-                             "label": title or _legend(flow)}) + ";",
-        "  node " + _attrs({"fontname": _FONT, "fontsize": "10", "margin": "0.12,0.06"}) + ";",
+                             "labeljust": "l", "nodesep": "0.15" if overview else "0.35", "ranksep": "0.45",
+                             "newrank": "true", "label": title or _legend(flow)}) + ";",
+        "  node " + _attrs({"fontname": _FONT, "fontsize": "12" if overview else "10",
+                            "margin": "0.12,0.06"}) + ";",
         "  edge " + _attrs({"fontname": _FONT}) + ";",
     ]
 
     def node(state: State, indent: str) -> str:
-        a = _node_attrs(state, c.entries.get(state.name), options)
+        a = _node_attrs(state, c.entries.get(state.name), options, brief=overview)
         if taken is not None:
             if state.name in seen:
                 a.update(penwidth="3", color=_RUN_COLOR)
@@ -301,7 +442,7 @@ def _dot(
     lines.append("    graph [rank=\"sink\"];")
     lines.extend(node(s, "    ") for s in terminals)
     lines.append("  }")
-    drawn = [(e, _edge_attrs(e)) for e in edges]
+    drawn = [(e, _edge_attrs(e, overview=overview)) for e in edges]
     # The ends a state reaches by several outcomes share one label, one outcome a line
     # (labels of edges leaving one node for one end would print on each other).
     first: dict[tuple[str, str], dict[str, str]] = {}
@@ -326,6 +467,47 @@ def _dot(
     return "\n".join(lines) + "\n"
 
 
+#: Widest line (characters) of the overview's state titles, edge words and note.
+_TITLE_WIDTH = 30
+_EDGE_WIDTH = 24
+_NOTE_WIDTH = 100
+
+#: Widest line (characters) of the overview's state titles, edge words and rules.
+_TITLE_WIDTH = 30
+_EDGE_WIDTH = 24
+_NOTE_WIDTH = 100
+
+
+def _wrap(line: str, width: int, hang: str = "") -> list[str]:
+    """``line`` cut at spaces into lines of at most ``width`` (longer words kept whole).
+
+    Every line is indented as ``line`` is, the lines after the first by ``hang`` more.
+    """
+    indent = line[:len(line) - len(line.lstrip())]
+    out: list[str] = []
+    current = ""
+    for word in line.split():
+        if current and len(current) + 1 + len(word) > width:
+            out.append(current)
+            current = indent + hang + word
+        else:
+            current = f"{current} {word}" if current else indent + word
+    out.append(current)
+    return out
+
+
+def _overview_title(flow: FlowSpec, drawn: Iterable[DrawnEdge]) -> str:
+    """The overview's title and, below it, the shared rules in words (left-justified lines)."""
+    dashed = " Dashed: questions." if any(s.kind == "question" for s in flow.states) else ""
+    lines = [f"{flow.title} (fsm flow {flow.name!r}): overview, drawn from the machine that runs it.",
+             f"Boxes: SDK calls.{dashed} Each step's own edges; the rules below are not drawn "
+             f"(all {len(machine_edges(flow.name))} edges: {flow.name}.svg).", *rules_lines(flow)]
+    ruled = {o for kind in _rule_shapes(flow).values() for o in kind}
+    if any(e.outcome in ruled for e in drawn):
+        lines.append("An edge drawn for one of these outcomes is that step's own handling.")
+    return "".join(part + LEFT for line in lines for part in _wrap(line, _NOTE_WIDTH, "    "))
+
+
 def _lighter(color: str) -> str:
     """A paler version of ``#rrggbb`` (cluster backgrounds behind the node fills)."""
     r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
@@ -336,6 +518,14 @@ def _lighter(color: str) -> str:
 def to_dot(name: str) -> str:
     """The DOT source of flow ``name``: every transition of its machine, labelled from the spec."""
     return _dot(name)
+
+
+def to_overview_dot(name: str) -> str:
+    """The overview of flow ``name``: every state, each step's own edges, the shared rules in a note.
+
+    The edges left out are :func:`shared_edges` (drawn one by one in :func:`to_dot`).
+    """
+    return _dot(name, overview=True)
 
 
 # -- Mermaid ------------------------------------------------------------------------
@@ -449,7 +639,8 @@ def render_svg(source: str) -> str:
 
 
 def generate(*, svg: bool | None = None) -> dict[str, str]:
-    """The files of ``diagrams/``: ``<flow>.dot``, ``<flow>.mmd`` and (with ``dot``) ``<flow>.svg``.
+    """The files of ``diagrams/``: ``<flow>.dot``, ``<flow>.overview.dot``, ``<flow>.mmd`` and (with
+    ``dot``) ``<flow>.svg`` and ``<flow>.overview.svg``.
 
     ``svg=None`` renders SVG when ``dot`` is on PATH.
     """
@@ -460,8 +651,11 @@ def generate(*, svg: bool | None = None) -> dict[str, str]:
         dot = to_dot(name)
         files[f"{name}.dot"] = dot
         files[f"{name}.mmd"] = to_mermaid(name)
+        overview = to_overview_dot(name)
+        files[f"{name}.overview.dot"] = overview
         if svg:
             files[f"{name}.svg"] = render_svg(dot)
+            files[f"{name}.overview.svg"] = render_svg(overview)
     return dict(sorted(files.items()))
 
 

@@ -156,8 +156,9 @@ def flow_section(name: str) -> list[str]:
             steps.setdefault(s.step, []).append(s)
     ends = ", ".join(f"**{s.name}**" for s in flow.states if s.terminal)
     lines.append(f"Steps {', '.join(steps)}; it starts at step {flow.state(flow.initial).step} and ends "
-                 f"{ends}. Picture: [{name}.svg]({name}.svg) (source [{name}.dot]({name}.dot), "
-                 f"Mermaid [{name}.mmd]({name}.mmd)).")
+                 f"{ends}. Overview (each step's own edges, the shared rules in words): "
+                 f"[{name}.overview.svg]({name}.overview.svg). Every edge: [{name}.svg]({name}.svg) "
+                 f"(source [{name}.dot]({name}.dot), Mermaid [{name}.mmd]({name}.mmd)).")
     lines.append("")
     if flow.notes:
         lines.append("Decisions (resolved ambiguities of PROTOCOL.md):")

@@ -8,20 +8,23 @@ import re
 import shutil
 import subprocess
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsm import diagrams
+from fsm import diagrams, spec
 from fsm.cli import diagrams as cli_diagrams
 from fsm.cli import docs as cli_docs
 from fsm.executor import run
-from fsm.flows import FLOWS
+from fsm.flows import FLOWS, common
+from fsm.flows.enrollment import TO_A
 from fsm.machine import TraceEntry, compiled
 from fsm.messages import CANCEL, Answer
 from fsm.options import make_options
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import DEMO_PIN, PRESETS, Simulator
+from fsm.spec import Edge
 from fsm.transcript import STAND_IN, Recorder, Transcript
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -143,6 +146,113 @@ def test_output_is_deterministic() -> None:
     assert diagrams.generate(svg=False) == diagrams.generate(svg=False)
 
 
+# -- the overview: each step's own edges, the shared rules in words ------------------------
+
+_DOT_NODE = re.compile(r'^\s*"([^"]+)" \[id="([^"]+)"')
+
+
+def dot_nodes(text: str) -> set[str]:
+    """The nodes of a DOT file (their ids and names must agree)."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        m = _DOT_NODE.match(line)
+        if m is not None and "->" not in line:
+            assert m[1] == m[2], f"node {m[1]} has id {m[2]}"
+            found.add(m[1])
+    return found
+
+
+def shared_triples(name: str) -> set[Triple]:
+    return {_split(i) for i in diagrams.shared_edges(FLOWS[name])}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_overview_edges_are_the_machine_edges_but_the_shared_ones(name: str) -> None:
+    expected = machine_triples(name) - shared_triples(name)
+    assert dot_triples(diagrams.to_overview_dot(name)) == expected
+    committed = (COMMITTED / f"{name}.overview.dot").read_text(encoding="utf-8")
+    assert dot_triples(committed) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_overview_draws_every_state(name: str) -> None:
+    states = {s.name for s in FLOWS[name].states}
+    assert dot_nodes(diagrams.to_overview_dot(name)) == states
+    assert dot_nodes(diagrams.to_dot(name)) == states
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_shared_edges_are_the_common_rules_and_only_them(name: str) -> None:
+    shared = shared_triples(name)
+    assert shared <= machine_triples(name)
+    # Only outcomes fsm/flows/common.py adds to every call or question are shared ...
+    assert {o for _, o, _ in shared} <= diagrams.QUIET
+    # ... and every edge for another outcome is drawn in the overview.
+    drawn = dot_triples(diagrams.to_overview_dot(name))
+    assert {t for t in machine_triples(name) if t[1] not in diagrams.QUIET} <= drawn
+    # Every call retries a transient failure itself, every question asks again after an invalid answer.
+    for s in FLOWS[name].states:
+        if s.kind == "call":
+            assert (s.name, spec.TRANSIENT, s.name) in shared
+        if s.kind == "question":
+            assert (s.name, spec.INVALID, s.name) in shared and (s.name, spec.CANCEL, spec.CANCELLED) in shared
+
+
+def test_a_steps_own_handling_of_a_shared_outcome_is_drawn() -> None:
+    shared = shared_triples("enrollment")
+    # 2317 leads to A from every call of the enrollment: the flow's rule, summarised ...
+    assert ("8", spec.ERROR_2317, "A") in shared and ("8", spec.ERROR_2317, spec.FAILED) in shared
+    # ... but A itself ends the run on 2317, its own handling, drawn.
+    assert ("A", spec.ERROR_2317, spec.FAILED) not in shared
+    assert ("A", spec.ERROR_2317, spec.FAILED) in dot_triples(diagrams.to_overview_dot("enrollment"))
+    # Step 8 takes an input error or another code as a refused PIN: not the rule, drawn.
+    assert not any(t[0] == "8" and t[1] == spec.UNEXPECTED_ERROR for t in shared)
+    assert ("8", "pin_rejected", "8:pinCode") in dot_triples(diagrams.to_overview_dot("enrollment"))
+
+
+def test_a_step_that_handles_a_transient_failure_itself_keeps_its_edge() -> None:
+    flow = FLOWS["enrollment"]
+    own = common.call("5", "5", "Request enrollment SMS code", "sms_enrollment",
+                      [Edge(outcome=spec.SUCCEEDED, target="6:smsCode"),
+                       common.fail(spec.TRANSIENT, "port_error")], on_2317=TO_A)
+    changed = attrs.evolve(flow, states=tuple(own if s.name == "5" else s for s in flow.states))
+    assert "5|transient|failed" in diagrams.shared_edges(flow)
+    assert "5|transient|failed" not in diagrams.shared_edges(changed)
+    assert "5|transient|5" not in diagrams.shared_edges(changed)
+    assert "6|transient|6" in diagrams.shared_edges(changed)
+    assert diagrams.shared_edges(changed) == diagrams.shared_edges(flow) - {"5|transient|5", "5|transient|failed"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_overview_says_the_shared_rules_in_the_words_of_the_spec(name: str) -> None:
+    flow = FLOWS[name]
+    text = " ".join(diagrams.rules_lines(flow))
+    for outcome in {o for _, o, _ in shared_triples(name)}:
+        assert spec.OUTCOME_WORDS[outcome] in text
+    assert "max_transient_retries (2)" in text
+    assert ("max_code_attempts (3)" in text) == any(s.kind == "question" for s in flow.states)
+    title = re.search(r'label="([^"]*)"', diagrams.to_overview_dot(name))
+    assert title is not None and title[1].startswith(flow.title)
+    for line in diagrams.rules_lines(flow):
+        assert line.split()[0] in title[1]
+
+
+def test_the_enrollment_overview_summarises_2317_as_a_pass_through_A() -> None:
+    lines = diagrams.rules_lines(FLOWS["enrollment"])
+    assert f"  {spec.OUTCOME_WORDS[spec.ERROR_2317]} → A, at most max_restarts (1) times, then failed" in lines
+    assert any(line.startswith("  " + spec.OUTCOME_WORDS[spec.INVALID]) and line.endswith("then cancelled")
+               for line in lines)
+    other = diagrams.rules_lines(FLOWS["update-pin"])
+    assert not any("→ A" in line for line in other)
+
+
+def test_overview_is_deterministic_and_smaller() -> None:
+    for name in NAMES:
+        assert diagrams.to_overview_dot(name) == diagrams.to_overview_dot(name)
+    full = len(machine_triples("enrollment"))
+    assert len(dot_triples(diagrams.to_overview_dot("enrollment"))) < full // 3
+
+
 # -- committed and fresh ---------------------------------------------------------------
 
 
@@ -181,7 +291,8 @@ def test_committed_diagrams_are_fresh(tmp_path: pathlib.Path) -> None:
     assert _cli(cli_diagrams, "diagrams", "--out", str(tmp_path)) == 0
     assert _cli(cli_docs, "docs", "--out", str(tmp_path)) == 0
     committed = {p.name for p in COMMITTED.iterdir()}
-    expected = {f"{n}.{ext}" for n in NAMES for ext in ("dot", "mmd", "svg")} | {"README.md"}
+    exts = ("dot", "mmd", "svg", "overview.dot", "overview.svg")
+    expected = {f"{n}.{ext}" for n in NAMES for ext in exts} | {"README.md"}
     assert committed == expected, "diagrams/ holds files fsm diagrams/docs do not write"
     compare_svg = _why_svg_differs() is None
     for name in sorted(committed):
@@ -197,16 +308,19 @@ def test_committed_svgs_are_fresh_where_they_can_be() -> None:
     if why is not None:
         pytest.skip(f"SVG bytes not compared: {why}")
     for name in NAMES:
-        fresh = diagrams.render_svg((COMMITTED / f"{name}.dot").read_text(encoding="utf-8"))
-        assert fresh == (COMMITTED / f"{name}.svg").read_text(encoding="utf-8")
+        for kind in ("", ".overview"):
+            fresh = diagrams.render_svg((COMMITTED / f"{name}{kind}.dot").read_text(encoding="utf-8"))
+            assert fresh == (COMMITTED / f"{name}{kind}.svg").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("kind", ["", ".overview"])
 @pytest.mark.parametrize("name", NAMES)
-def test_every_dot_renders_without_warnings(name: str) -> None:
+def test_every_dot_renders_without_warnings(name: str, kind: str) -> None:
     exe = shutil.which("dot")
     if exe is None:
         pytest.skip("Graphviz `dot` is not installed (apt-get install graphviz); CI installs it")
-    done = subprocess.run([exe, "-Tsvg", str(COMMITTED / f"{name}.dot")], capture_output=True, check=False)
+    done = subprocess.run([exe, "-Tsvg", str(COMMITTED / f"{name}{kind}.dot")], capture_output=True,
+                          check=False)
     assert done.returncode == 0
     assert done.stderr == b""
     assert done.stdout.startswith(b"<?xml")

@@ -16,7 +16,8 @@ def add(subparsers: Any) -> None:
         help="write the flows' diagrams (DOT, SVG, Mermaid), drawn from the machine",
         description=(
             "Write <flow>.dot, <flow>.svg (rendered by Graphviz dot, when installed) and <flow>.mmd "
-            "(Mermaid) for every flow, generated from the machine that runs it. With --transcript and "
+            "(Mermaid) for every flow, generated from the machine that runs it, and <flow>.overview.dot/.svg "
+            "(each step's own edges, the rules every call and question share in words). With --transcript and "
             "--draw, draw a saved run on its flow's diagram instead."
         ),
     )
