@@ -361,9 +361,14 @@ def _edge_attrs(edge: DrawnEdge, *, overview: bool = False) -> dict[str, str]:
         # An external label takes no room in the layout and Graphviz places it clear of the nodes
         # (tail labels landed on their own node); the edge does not pull the layout either:
         # dozens of ends would spread the main path apart.
+        # In the overview, a dozen ends do pull the layout: the ends below the states that reach them
+        # keep those edges short and clear of the main path.
         del out["label"]
-        out.update(xlabel=label.replace("\n", " "), color="#b91c1c", fontcolor="#b91c1c", fontsize="9",
-                   constraint="false")
+        end = "\n".join(_wrap(f"{edge.words} {edge.guard}".strip(), _EDGE_WIDTH, "  ")) if overview else (
+            label.replace("\n", " "))
+        out.update(xlabel=end, color="#b91c1c", fontcolor="#b91c1c", fontsize="9")
+        if not overview:
+            out.update(constraint="false")
     elif edge.target == "A":
         out.update(color="#b91c1c", fontcolor="#b91c1c", penwidth="2")
     elif edge.guard == f"[{spec.SHORTCUT.words}]" or edge.target.startswith("4.1"):
@@ -372,6 +377,8 @@ def _edge_attrs(edge: DrawnEdge, *, overview: bool = False) -> dict[str, str]:
         out.update(color=_STEP_COLORS["4.2"][1], fontcolor=_STEP_COLORS["4.2"][1], penwidth="2")
     else:
         out.update(penwidth="1.5")
+    if overview:  # drawn smaller in the README: a size larger
+        out["fontsize"] = str(int(out["fontsize"]) + 1)
     return out
 
 
@@ -404,9 +411,9 @@ def _dot(
     # The overview is for the README: narrower (closer nodes), larger words.
     lines = [
         f"digraph {_q(name)} {{",
-        "  graph " + _attrs({"rankdir": "TB", "fontname": _FONT, "fontsize": "11", "labelloc": "t",
-                             "labeljust": "l", "nodesep": "0.15" if overview else "0.35", "ranksep": "0.45",
-                             "newrank": "true", "label": title or _legend(flow)}) + ";",
+        "  graph " + _attrs({"rankdir": "TB", "fontname": _FONT, "fontsize": "12" if overview else "11",
+                             "labelloc": "t", "labeljust": "l", "nodesep": "0.15" if overview else "0.35",
+                             "ranksep": "0.45", "newrank": "true", "label": title or _legend(flow)}) + ";",
         "  node " + _attrs({"fontname": _FONT, "fontsize": "12" if overview else "10",
                             "margin": "0.12,0.06"}) + ";",
         "  edge " + _attrs({"fontname": _FONT}) + ";",
@@ -470,12 +477,12 @@ def _dot(
 #: Widest line (characters) of the overview's state titles, edge words and note.
 _TITLE_WIDTH = 30
 _EDGE_WIDTH = 24
-_NOTE_WIDTH = 100
+_NOTE_WIDTH = 96
 
 #: Widest line (characters) of the overview's state titles, edge words and rules.
 _TITLE_WIDTH = 30
 _EDGE_WIDTH = 24
-_NOTE_WIDTH = 100
+_NOTE_WIDTH = 96
 
 
 def _wrap(line: str, width: int, hang: str = "") -> list[str]:
