@@ -182,7 +182,7 @@ def shared_edges(flow: FlowSpec) -> frozenset[str]:
     return frozenset(found)
 
 
-#: A rule written for any state: ``SELF`` stands for the state it applies to.
+#: In a rule written for any state, the target that stands for the state it applies to.
 _SELF = "\0self"
 
 
@@ -206,11 +206,11 @@ def _rule_shapes(flow: FlowSpec) -> dict[str, dict[str, list[tuple[spec.Edge, ..
 def _bound_words(counter: spec.Counter) -> str:
     if isinstance(counter.bound, int):
         return str(counter.bound)
-    return f"{counter.bound} ({getattr(Options(), counter.bound)})"
+    return f"{counter.bound} (default {getattr(Options(), counter.bound)})"
 
 
 def _shape_words(flow: FlowSpec, shape: tuple[spec.Edge, ...], again: str) -> str:
-    """``→ same call, at most max_transient_retries (2) times (retries of one call), then failed``."""
+    """``→ the same call again, at most max_transient_retries (default 2) times, then failed``."""
     parts: list[str] = []
     for e in shape:
         target = again if e.target == _SELF else e.target
@@ -224,7 +224,7 @@ def _shape_words(flow: FlowSpec, shape: tuple[spec.Edge, ...], again: str) -> st
 
 
 def rules_lines(flow: FlowSpec) -> list[str]:
-    """The shared rules of ``flow`` in words, one rule a line: the overview's note.
+    """The shared rules of ``flow`` in words, one rule a line (under the overview's title).
 
     Read from the edges :func:`shared_edges` finds, so the words are those of the rules
     that run: outcomes from :data:`fsm.spec.OUTCOME_WORDS`, bounds from the counters.
@@ -507,8 +507,8 @@ def _overview_title(flow: FlowSpec, drawn: Iterable[DrawnEdge]) -> str:
     """The overview's title and, below it, the shared rules in words (left-justified lines)."""
     dashed = " Dashed: questions." if any(s.kind == "question" for s in flow.states) else ""
     lines = [f"{flow.title} (fsm flow {flow.name!r}): overview, drawn from the machine that runs it.",
-             f"Boxes: SDK calls.{dashed} Each step's own edges; the rules below are not drawn "
-             f"(all {len(machine_edges(flow.name))} edges: {flow.name}.svg).", *rules_lines(flow)]
+             f"Boxes: SDK calls.{dashed} Drawn: each step's own edges. Said here, not drawn: the rules "
+             f"below (all {len(machine_edges(flow.name))} edges: {flow.name}.svg).", *rules_lines(flow)]
     ruled = {o for kind in _rule_shapes(flow).values() for o in kind}
     if any(e.outcome in ruled for e in drawn):
         lines.append("An edge drawn for one of these outcomes is that step's own handling.")

@@ -229,8 +229,8 @@ def test_overview_says_the_shared_rules_in_the_words_of_the_spec(name: str) -> N
     text = " ".join(diagrams.rules_lines(flow))
     for outcome in {o for _, o, _ in shared_triples(name)}:
         assert spec.OUTCOME_WORDS[outcome] in text
-    assert "max_transient_retries (2)" in text
-    assert ("max_code_attempts (3)" in text) == any(s.kind == "question" for s in flow.states)
+    assert "max_transient_retries (default 2)" in text
+    assert ("max_code_attempts (default 3)" in text) == any(s.kind == "question" for s in flow.states)
     title = re.search(r'label="([^"]*)"', diagrams.to_overview_dot(name))
     assert title is not None and title[1].startswith(flow.title)
     for line in diagrams.rules_lines(flow):
@@ -239,7 +239,7 @@ def test_overview_says_the_shared_rules_in_the_words_of_the_spec(name: str) -> N
 
 def test_the_enrollment_overview_summarises_2317_as_a_pass_through_A() -> None:
     lines = diagrams.rules_lines(FLOWS["enrollment"])
-    assert f"  {spec.OUTCOME_WORDS[spec.ERROR_2317]} → A, at most max_restarts (1) times, then failed" in lines
+    assert f"  {spec.OUTCOME_WORDS[spec.ERROR_2317]} → A, at most max_restarts (default 1) times, then failed" in lines
     assert any(line.startswith("  " + spec.OUTCOME_WORDS[spec.INVALID]) and line.endswith("then cancelled")
                for line in lines)
     other = diagrams.rules_lines(FLOWS["update-pin"])
