@@ -16,7 +16,7 @@ import attrs
 
 from fsm.explore import Explorer
 from fsm.flows import FLOWS
-from fsm.options import BOUNDS, Options
+from fsm.options import BOUNDS, Options, make_options
 from fsm.spec import FlowSpec
 from fsm.transcript import Transcript
 
@@ -58,7 +58,7 @@ def _variants(options: Options) -> list[Options]:
     out.append(attrs.evolve(options, max_restarts=0, max_transient_retries=0))
     out.append(attrs.evolve(options, max_pin_attempts=1, max_code_attempts=1))
     # One bound at its lowest, the others as given: opens the fallback of a guard on that bound alone.
-    out += [attrs.evolve(options, **{name: low}) for name, (low, _) in BOUNDS.items()]
+    out += [make_options(**{**options.as_dict(), name: low}) for name, (low, _) in BOUNDS.items()]
     return out
 
 
