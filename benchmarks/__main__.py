@@ -17,9 +17,9 @@ from benchmarks import checker, imports, memory, snapshots, step
 from benchmarks.bench_check import LIMIT
 from fsm.flows import FLOWS
 
-FULL = {"step": 70_000, "step_rounds": 5, "many": 100_000, "sample": 1_000, "time": 20_000, "mem_rounds": 3,
+FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "time": 20_000, "mem_rounds": 3,
         "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT, "flows": None}
-QUICK = {"step": 700, "step_rounds": 1, "many": 500, "sample": 20, "time": 200, "mem_rounds": 1,
+QUICK = {"step": 700, "step_rounds": 3, "many": 500, "sample": 20, "time": 200, "mem_rounds": 1,
          "snap": 20, "snap_rounds": 1, "imports": 3, "pins": (3, 6), "limit": 5_000,
          "flows": ("remove-enrollments", "reset-pin")}
 
@@ -42,7 +42,9 @@ def _mark(ok: bool) -> str:
 def run(sizes: dict[str, Any], say: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"machine": machine(), "quick": sizes is QUICK}
     say("engine step ...")
-    out["step"] = {k: v * 1e6 for k, v in step.measure(sizes["step"], sizes["step_rounds"]).items()}
+    measured = step.measure(sizes["step"], sizes["step_rounds"])
+    out["step"] = {k: v * 1e6 for k, v in measured.items() if k != "ratio"}
+    out["step_ratio"] = measured["ratio"]
     say("new flows and memory ...")
     out["flows"] = memory.measure({k: sizes[k] for k in ("many", "sample", "time")}, sizes["mem_rounds"])
     say("snapshot + resume ...")
@@ -62,8 +64,8 @@ def table(r: dict[str, Any]) -> str:
                  + ("  (--quick: tiny sizes, figures not meaningful)" if r["quick"] else ""))
     lines.append("")
     s = r["step"]
-    ratio = s["engine"] / s["transitions"]
-    lines.append(f"{'one step (receive + next action)':<44} {'µs':>9} {'vs transitions':>15}")
+    ratio = r["step_ratio"]
+    lines.append(f"{'one step (receive + next action)':<44} {'best µs':>9} {'vs transitions':>15}")
     lines.append(f"{'  engine: flow.receive(msg); flow.action':<44} {s['engine']:>9.2f} {ratio:>14.2f}x"
                  f"   target <= 1.25x: {_mark(ratio <= 1.25)}")
     lines.append(f"{'  raw transitions trigger':<44} {s['transitions']:>9.2f} {1:>14.2f}x")

@@ -11,6 +11,7 @@ engine's own work (parse, classify, count, trace, the next Call or Question) is 
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -217,7 +218,9 @@ def floor_moves() -> list[str]:
 
 
 def measure(n: int, rounds: int) -> dict[str, float]:
-    """Seconds per step of each contender: the best of ``rounds`` interleaved rounds of ``n`` steps."""
+    """Seconds per step of each contender, the best of ``rounds`` interleaved rounds of ``n`` steps; and
+    ``ratio``, the median over the rounds of engine / transitions measured side by side (robust to a
+    machine whose speed drifts while the benchmark runs)."""
     expected = [p[2] for p in PATH]
     for name, moves in (("engine", engine_moves), ("transitions", raw_moves), ("dict", floor_moves)):
         got = moves()
@@ -225,8 +228,12 @@ def measure(n: int, rounds: int) -> dict[str, float]:
             raise AssertionError(f"{name} does not follow the path: {got} != {expected}")
     runs = {"engine": engine(n), "transitions": raw(n), "dict": floor(n)}
     best = dict.fromkeys(runs, float("inf"))
+    ratios = []
     for _ in range(rounds):
+        took = {}
         for name, run in runs.items():
             gc.collect()
-            best[name] = min(best[name], run() / n)
-    return best
+            took[name] = run() / n
+            best[name] = min(best[name], took[name])
+        ratios.append(took["engine"] / took["transitions"])
+    return {**best, "ratio": statistics.median(ratios)}

@@ -7,7 +7,8 @@ person who answers questions.
 
 from __future__ import annotations
 
-from fsm.aio import run_async
+from typing import TYPE_CHECKING, Any
+
 from fsm.errors import (
     DefinitionError,
     FlowStateError,
@@ -24,7 +25,10 @@ from fsm.machine import Flow, Outcome, StaleMessage, TraceEntry, start
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Message, Question, Reply, UnknownStatus, parse_message
 from fsm.options import Options
 from fsm.secret import Secret
-from fsm.snapshot import resume
+
+if TYPE_CHECKING:  # loaded on first use (module __getattr__ below): asyncio alone costs more than fsm
+    from fsm.aio import run_async
+    from fsm.snapshot import resume
 
 __version__ = "0.1.0"
 
@@ -59,3 +63,21 @@ __all__ = [
     "run_async",
     "start",
 ]
+
+#: Names whose module loads on first use, so that ``import fsm`` stays cheap.
+_LAZY = {"run_async": "fsm.aio", "resume": "fsm.snapshot"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fsm' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -120,13 +120,15 @@ class Output:
             return self.done
         if result is None:
             raise MalformedMessage("result", "missing")
-        present = [n for n in (self.field, *self.aliases) if n in result]
-        where = f"result.{self.field}"
-        value = result[present[0]] if present else None
+        # The first of field and aliases present is read (even when it holds null); the engine's hot path.
+        if self.field in result:
+            value = result[self.field]
+        else:
+            value = next((result[n] for n in self.aliases if n in result), None)
         if value is None or value == "":
             if self.absent is not None:
                 return self.absent
-            raise MalformedMessage(where, "missing")
+            raise MalformedMessage(f"result.{self.field}", "missing")
         for accepted, outcome in self.values.items():
             # type() check first: True == 1 and "false" is truthy (RELIABILITY.md B7).
             if type(value) is type(accepted) and value == accepted:
@@ -135,7 +137,7 @@ class Output:
             return self.any_string
         if self.any_string is not None and isinstance(value, Secret):
             return self.any_string
-        raise MalformedMessage(where, f"unexpected value of type {type(value).__name__}")
+        raise MalformedMessage(f"result.{self.field}", f"unexpected value of type {type(value).__name__}")
 
     def example(self, outcome: str) -> dict[str, object] | None:
         """A documented result that reads as ``outcome`` (for simulators and checkers)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 import attrs
 import structlog
@@ -24,14 +24,16 @@ from fsm.classify import classify, classify_exception
 from fsm.errors import DefinitionError, FlowStateError, MalformedMessage, OptionError, UnknownFlow
 from fsm.flows import FLOWS
 from fsm.inputs import valid
-from fsm.messages import CANCEL, FORGOT_PIN, Call, Message, Question, parse_message
+from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, new_call, new_question, parse_message
 from fsm.options import Options, make_options
-from fsm.secret import SECRET_NAMES, Secret
+from fsm.secret import MASK, SECRET_NAMES, Secret
 from fsm.spec import CAUSE_WORDS, Edge, FlowSpec, State
 from fsm.validate import problems, required_sdk
 
 #: Outcomes after which a question is asked again; ``Question.why`` names them.
 REASK = frozenset({spec.INVALID, "sms_invalid", "pin_rejected", "same_pin"})
+#: Questions up to this attempt are made once per flow kind and shared (later ones are rare).
+QUESTIONS_KEPT = 8
 
 
 class StaleMessage(FlowStateError):
@@ -72,6 +74,18 @@ class Outcome:
         return self.state in spec.SUCCESS_TERMINALS
 
 
+class Plan(NamedTuple):
+    """A call state's call under one dialect and platform, worked out once."""
+
+    entry: Entry
+    #: (parameter name, fixed value or None, slot or None), in the catalog's order.
+    params: tuple[tuple[str, str | None, str | None], ...]
+    #: The Call itself when no parameter reads a slot (then it is the same for every flow).
+    call: Call | None
+    #: The masked parameters of the trace when no parameter reads a slot.
+    masked: tuple[tuple[str, str], ...] | None
+
+
 class Compiled:
     """A validated flow and its one ``transitions`` machine."""
 
@@ -86,6 +100,13 @@ class Compiled:
         self.counter_index = {c.name: i for i, c in enumerate(flow.counters)}
         self.progress = tuple(i for i, c in enumerate(flow.counters) if c.progress_resets)
         self.since = required_sdk(flow)
+        #: The outcomes each state handles (its edges' outcomes).
+        self.handles: dict[str, frozenset[str]] = {s.name: frozenset(s.outcomes()) for s in flow.states}
+        self.invalid_index = self.counter_index.get("invalid_answers")
+        self.tallies = {s.name: self.counter_index[s.tally] if s.tally else None for s in flow.states}
+        #: Questions made so far, by (state, attempt, why): they are the same for every flow.
+        self.questions: dict[tuple[str, int, str | None], Question] = {}
+        self._plans: dict[tuple[str, str], dict[str, Plan]] = {}
         self.machine = transitions.Machine(
             model=None,
             states=[s.name for s in flow.states],
@@ -94,15 +115,48 @@ class Compiled:
             auto_transitions=False,
             ignore_invalid_triggers=False,
         )
+        # The flow does its bookkeeping once the trigger returns, from (source, outcome, target): the machine is
+        # the bare table. Only where two alternatives of one outcome share a target (not in the shipped
+        # flows) does the target not tell the edge; those edges report themselves by an ``after`` callback.
+        self.moves: dict[tuple[str, str, str], _Move] = {}
         for state in flow.states:
             for edge in state.edges:
+                alternatives = [e.target for e in state.edges if e.outcome == edge.outcome]
+                told = len(alternatives) == len(set(alternatives))
+                if told:
+                    self.moves[state.name, edge.outcome, edge.target] = self._move(state, edge)
                 self.machine.add_transition(
                     trigger=edge.outcome,
                     source=state.name,
                     dest=edge.target,
                     conditions=[self._guard(edge)] if edge.guard else [],
-                    after=[functools.partial(_took, state, edge, self._effect(state, edge))],
+                    after=[] if told else [functools.partial(_took, self._move(state, edge))],
                 )
+
+    def plans(self, dialect: str, platform: str) -> dict[str, Plan]:
+        """Every call state's :class:`Plan` under ``dialect`` and ``platform``."""
+        found = self._plans.get((dialect, platform))
+        if found is None:
+            found = self._plans[dialect, platform] = {}
+            for state in self.spec.states:
+                entry = self.entries.get(state.name)
+                if entry is None:
+                    continue
+                params = tuple((p.name, p.value, p.slot) for p in entry.parameters(dialect, platform))
+                fixed = all(slot is None for _, _, slot in params)
+                call = masked = None
+                if fixed:
+                    values = tuple((name, value) for name, value, _ in params if value is not None)
+                    call = new_call(entry.op, entry.api, values, state.step, state.name, entry.key)
+                    masked = values
+                found[state.name] = Plan(entry, params, call, masked)
+        return found
+
+    def _move(self, source: State, edge: Edge) -> _Move:
+        """What taking ``edge`` does to a flow, worked out once."""
+        own = self.counter_index[edge.count] if edge.count is not None else None
+        resets = tuple(i for i in self.progress if i != own)
+        return (source, edge, self._effect(source, edge), resets, self.states[edge.target].terminal)
 
     def _guard(self, edge: Edge) -> Callable[[Any], bool]:
         guard = edge.guard
@@ -128,8 +182,14 @@ def _shortcut(ev: Any) -> bool:
     return bool(ev.model.options.shortcut_allowed)
 
 
-def _took(source: State, edge: Edge, counts: tuple[int, ...], ev: Any) -> None:
-    ev.model._took(source, edge, counts)
+#: (source, edge, counters to add one to, counters reset, whether the target is terminal).
+_Move = tuple[State, Edge, tuple[int, ...], tuple[int, ...], bool]
+#: One trace entry as recorded: (source, target, outcome, code, masked parameters or None).
+_Step = tuple[State, str, str, int | None, tuple[tuple[str, str], ...] | None]
+
+
+def _took(move: _Move, ev: Any) -> None:
+    ev.model._took(move)
 
 
 @functools.cache
@@ -144,7 +204,7 @@ def compiled(name: str) -> Compiled:
 class Flow:
     """One running flow: ask :attr:`action`, answer with :meth:`receive` or :meth:`answer`."""
 
-    __slots__ = ("_c", "_end", "_last", "_log", "_seen", "counters", "options", "state", "trace", "values")
+    __slots__ = ("_c", "_end", "_last", "_log", "_plans", "_seen", "_steps", "counters", "options", "state", "values")
 
     def __init__(self, machine: Compiled, options: Options, logger: Any = None) -> None:
         if options.sdk[:2] < machine.since:
@@ -152,15 +212,42 @@ class Flow:
             raise OptionError("sdk_version", f"flow {machine.spec.name!r} needs SDK {need} or later")
         self._c = machine
         self.options = options
+        self._plans = machine.plans(options.dialect, options.platform)
         self.state: str = machine.spec.initial
         self.counters = [0] * len(machine.spec.counters)
         #: The person's answers and kept result fields, by slot; secrets are :class:`Secret`.
         self.values: dict[str, str | Secret] = {}
-        self.trace: list[TraceEntry] = []
+        # The trace as recorded: TraceEntry values, or _Step tuples not yet made into one (see ``trace``).
+        self._steps: list[TraceEntry | _Step] = []
         self._end: tuple[str | None, int | None, str] | None = None
         self._last: tuple[str, int | None, str] = ("", None, "")
         self._seen: set[str] = set()
         self._log = logger
+
+    @property
+    def trace(self) -> list[TraceEntry]:
+        """The edges taken so far, oldest first (secrets masked)."""
+        steps = self._steps
+        i = len(steps)
+        while i and type(steps[i - 1]) is tuple:  # the steps recorded since the last read
+            i -= 1
+        for j in range(i, len(steps)):
+            steps[j] = self._entry(cast(_Step, steps[j]))
+        return cast(list[TraceEntry], steps)
+
+    @trace.setter
+    def trace(self, entries: list[TraceEntry]) -> None:
+        self._steps = cast(list[TraceEntry | _Step], entries)
+
+    def _entry(self, step: _Step) -> TraceEntry:
+        source, target, outcome, code, masked = step
+        if source.kind == "call":
+            entry = self._c.entries[source.name]
+            return TraceEntry(step=source.step, state=source.name, kind="call", name=entry.api, op=entry.op,
+                              parameters=dict(masked) if masked is not None else {}, outcome=outcome,
+                              target=target, code=code)
+        return TraceEntry(step=source.step, state=source.name, kind="question", name=source.ask or "", op=None,
+                          parameters={}, outcome=outcome, target=target)
 
     # -- what now? ---------------------------------------------------------
 
@@ -187,50 +274,74 @@ class Flow:
     @property
     def action(self) -> Call | Question | None:
         """The next thing to do: a :class:`Call`, a :class:`Question`, or None when finished."""
-        state = self.current
-        if state.kind == "call":
+        state = self._c.states[self.state]
+        kind = state.kind
+        if kind == "call":
             return self._call(state)
-        if state.kind == "question":
+        if kind == "question":
             return self._question(state)
         return None
 
     def _call(self, state: State) -> Call:
-        entry = self._c.entries[state.name]
+        plan = self._plans[state.name]
+        if plan.call is not None:
+            return plan.call
+        values = self.values
         params: list[tuple[str, str | Secret]] = []
-        for p in entry.parameters(self.options.dialect, self.options.platform):
-            if p.value is not None:
-                params.append((p.name, p.value))
+        for name, value, slot in plan.params:
+            if slot is None:
+                assert value is not None
+                params.append((name, value))
             else:
-                assert p.slot is not None
-                value = self.values.get(p.slot)
-                if value is None:
-                    raise FlowStateError(self.state, f"no value held for {p.slot}")
-                params.append((p.name, value))
-        return Call(op=entry.op, api=entry.api, params=tuple(params), step=state.step, state=state.name,
-                    name=entry.key)
+                held = values.get(slot)
+                if held is None:
+                    raise FlowStateError(self.state, f"no value held for {slot}")
+                params.append((name, held))
+        entry = plan.entry
+        return new_call(entry.op, entry.api, tuple(params), state.step, state.name, entry.key)
+
+    def _masked(self, state: State) -> tuple[tuple[str, str], ...] | None:
+        """The parameters of ``state``'s call with secrets masked; None when an input is not held
+        (after a resume, secrets may not be)."""
+        plan = self._plans[state.name]
+        if plan.masked is not None:
+            return plan.masked
+        values = self.values
+        out: list[tuple[str, str]] = []
+        for name, value, slot in plan.params:
+            if slot is None:
+                assert value is not None
+                out.append((name, value))
+            else:
+                held = values.get(slot)
+                if held is None:
+                    return None
+                out.append((name, MASK if isinstance(held, Secret) else held))
+        return tuple(out)
 
     def _question(self, state: State) -> Question:
-        assert state.ask is not None
-        c = self.counters
-        idx = self._c.counter_index
-        attempt = 1 + c[idx["invalid_answers"]] + (c[idx[state.tally]] if state.tally else 0)
-        last = self._last[0]
-        return Question(
-            name=state.ask, step=state.step, state=state.name, prompt=state.prompt, attempt=attempt,
-            why=last if last in REASK and self._last[2] == state.name else None,
-            secret=state.ask in SECRET_NAMES, can_forget_pin=spec.FORGOT_PIN in state.outcomes(),
-            new_pin=state.new_pin,
-        )
+        c = self._c
+        counters = self.counters
+        tally = c.tallies[state.name]
+        invalid = c.invalid_index
+        attempt = 1 + (counters[invalid] if invalid is not None else 0) + (counters[tally] if tally is not None else 0)
+        last, _, at = self._last
+        why = last if at == state.name and last in REASK else None
+        key = (state.name, attempt, why)
+        question = c.questions.get(key)
+        if question is None:  # a Question holds no answer: one object serves every flow of this kind
+            assert state.ask is not None
+            question = new_question(state.ask, state.step, state.name, state.prompt, attempt, why,
+                                    state.ask in SECRET_NAMES, spec.FORGOT_PIN in c.handles[state.name],
+                                    state.new_pin)
+            if attempt <= QUESTIONS_KEPT:
+                c.questions[key] = question
+        return question
 
     # -- answers -----------------------------------------------------------
 
-    def _holds(self, state: State) -> bool:
-        """Whether every input ``state``'s call reads is held (after a resume, secrets may not be)."""
-        entry = self._c.entries[state.name]
-        return all(s in self.values for s in entry.slots(self.options.dialect, self.options.platform))
-
     def _need(self, kind: str) -> State:
-        state = self.current
+        state = self._c.states[self.state]
         if state.kind != kind:
             what = "the flow has ended" if state.terminal else f"it waits for a {state.kind}"
             raise FlowStateError(self.state, f"cannot take a {'message' if kind == 'call' else 'answer'}: {what}")
@@ -244,19 +355,23 @@ class Flow:
         the run as the executor does); a message already consumed raises
         :class:`StaleMessage`.
         """
-        state = self._need("call")
+        c = self._c
+        state = c.states[self.state]
+        if state.kind != "call":
+            self._need("call")
         error: MalformedMessage | None = None
         try:
             msg = parse_message(message)
             if msg.transaction_id in self._seen:
                 raise StaleMessage(self.state, "this transactionId was already received")
-            outcome = classify(state, self._c.entries[state.name], msg)
+            outcome = classify(state, c.entries[state.name], msg)
         except MalformedMessage as exc:
             error = exc.at_step(state.step)
         if error is not None:  # raised outside the handler, so no __context__ ties it to the message
             raise error
         self._seen.add(msg.transaction_id)
-        self._keep(state, msg)
+        if state.keep and msg.result is not None:
+            self._keep(state, msg.result)
         self._fire(outcome, msg.error_code, "")
 
     def receive_exception(self, exc: BaseException) -> None:
@@ -287,7 +402,7 @@ class Flow:
         assert state.ask is not None and state.slot is not None
         if value is CANCEL:
             outcome = spec.CANCEL
-        elif value is FORGOT_PIN and spec.FORGOT_PIN in state.outcomes():
+        elif value is FORGOT_PIN and spec.FORGOT_PIN in self._c.handles[state.name]:
             outcome = spec.FORGOT_PIN
         elif type(value) is str and valid(state.ask, value, new_pin=state.new_pin):
             self.values[state.slot] = Secret(value) if state.ask in SECRET_NAMES else value
@@ -298,52 +413,51 @@ class Flow:
 
     # -- moving --------------------------------------------------------------
 
-    def _keep(self, state: State, msg: Message) -> None:
-        if not state.keep or msg.result is None:
-            return
+    def _keep(self, state: State, result: Mapping[str, object]) -> None:
         entry = self._c.entries[state.name]
         for field in state.keep:
             names = (field, *entry.output.aliases) if field == entry.output.field else (field,)
             for n in names:
-                value = msg.result.get(n)
+                value = result.get(n)
                 if type(value) is str and value:
                     self.values[field] = value
                     break
 
     def _fire(self, outcome: str, code: int | None, detail: str) -> None:
-        if outcome not in self.current.outcomes():  # the validated table makes this unreachable
-            raise DefinitionError(self.name, [f"state {self.state!r} does not handle {outcome}"])
+        c = self._c
+        source = self.state
+        if outcome not in c.handles[source]:  # the validated table makes this unreachable
+            raise DefinitionError(self.name, [f"state {source!r} does not handle {outcome}"])
         self._last = (outcome, code, detail)
-        self._c.machine.events[outcome].trigger(self)
+        if c.machine.events[outcome].trigger(self):  # False: no guard held, the flow stays (the checker sees it)
+            move = c.moves.get((source, outcome, self.state))
+            if move is not None:  # None: the edge's own callback has done it
+                self._took(move)
 
-    def _took(self, source: State, edge: Edge, counts: tuple[int, ...]) -> None:
-        """Called by the machine after ``edge`` is taken: count, reset, trace, end."""
+    def _took(self, move: _Move) -> None:
+        """Once the machine has taken an edge: count, reset, trace, end."""
+        source, edge, counts, resets, terminal = move
         outcome, code, detail = self._last
-        c = self.counters
-        for i in self._c.progress:
-            if not (edge.count is not None and self._c.counter_index[edge.count] == i):
-                c[i] = 0
+        counters = self.counters
+        for i in resets:
+            counters[i] = 0
         for i in counts:
-            c[i] += 1
-        self._last = (outcome, code, edge.target)
-        if source.kind == "call":
-            entry = self._c.entries[source.name]
-            params = self._call(source).masked() if self._holds(source) else {}
-            self.trace.append(TraceEntry(step=source.step, state=source.name, kind="call", name=entry.api,
-                                         op=entry.op, parameters=params, outcome=outcome, target=edge.target,
-                                         code=code))
+            counters[i] += 1
+        target = edge.target
+        self._last = (outcome, code, target)
+        if source.call is not None:
+            masked = self._plans[source.name].masked
+            self._steps.append((source, target, outcome, code, self._masked(source) if masked is None else masked))
         else:
-            self.trace.append(TraceEntry(step=source.step, state=source.name, kind="question",
-                                         name=source.ask or "", op=None, parameters={}, outcome=outcome,
-                                         target=edge.target))
-        if self._c.states[edge.target].terminal:
+            self._steps.append((source, target, outcome, code, None))
+        if terminal:
             self._end = (edge.cause, edge.code if edge.code is not None else code, detail)
         if self._log is not None:
             # The edge is taken: a failing host logger must not make the caller think it was not.
             with contextlib.suppress(Exception):
                 self._log.info("fsm.transition", flow=self.name, step=source.step, state=source.name,
                                api=source.call and self._c.entries[source.name].api, outcome=outcome,
-                               target=edge.target, error_code=code)
+                               target=target, error_code=code)
 
     # -- the end ---------------------------------------------------------------
 

@@ -130,18 +130,6 @@ class UnknownStatus(MalformedMessage):
 _Scalar = str | bool | int | float | None
 
 
-def _flat(name: str, value: object) -> object:
-    """A result field kept as is when it is a plain scalar of bounded size."""
-    if value is None or type(value) in (bool, int, float):
-        return value
-    if type(value) is str:
-        if len(value) > MAX_FIELD:
-            raise MalformedMessage(f"result.{name}", "string too long")
-        return Secret(value) if name in SECRET_NAMES else value
-    # Nested objects are never needed by the flows; keep a marker, do not walk them.
-    return _NESTED
-
-
 class _Nested:
     __slots__ = ()
 
@@ -163,7 +151,7 @@ def parse_code(code: object) -> int:
 
 def parse_message(raw: object) -> Message:
     """Parse one SDK message strictly, or raise :class:`MalformedMessage`."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise MalformedMessage("message", f"not an object (got {type(raw).__name__})")
     tid = raw.get("transactionId")
     if type(tid) is not str or not tid or len(tid) > MAX_TRANSACTION_ID:
@@ -175,17 +163,29 @@ def parse_message(raw: object) -> Message:
     status = raw["status"]
     if type(status) is not str:
         raise MalformedMessage("status", "not a string")
+    flat: dict[str, object] | None = None
+    code: int | None = None
     if status == SUCCEEDED:
         result = raw.get("result")
-        if result is None:
-            return Message(transaction_id=tid, status=SUCCEEDED, result=None)
-        if not isinstance(result, Mapping):
-            raise MalformedMessage("result", f"not an object (got {type(result).__name__})")
-        if len(result) > 64:
-            raise MalformedMessage("result", "too many fields")
-        flat = {str(k): _flat(str(k), v) for k, v in result.items() if type(k) is str}
-        return Message(transaction_id=tid, status=SUCCEEDED, result=flat)
-    if status == FAILED:
+        if result is not None:
+            if type(result) is not dict and not isinstance(result, Mapping):
+                raise MalformedMessage("result", f"not an object (got {type(result).__name__})")
+            if len(result) > 64:
+                raise MalformedMessage("result", "too many fields")
+            flat = {}
+            for k, v in result.items():
+                if type(k) is not str:
+                    continue
+                t = type(v)
+                if t is str:
+                    if len(v) > MAX_FIELD:
+                        raise MalformedMessage(f"result.{k}", "string too long")
+                    flat[k] = Secret(v) if k in SECRET_NAMES else v
+                elif v is None or t is bool or t is int or t is float:
+                    flat[k] = v
+                else:  # nested objects are never needed by the flows; keep a marker, do not walk them
+                    flat[k] = _NESTED
+    elif status == FAILED:
         error = raw.get("error")
         if error is None:
             raise MalformedMessage("error", "missing on a FAILED message")
@@ -193,5 +193,59 @@ def parse_message(raw: object) -> Message:
             raise MalformedMessage("error", "not an object")
         if "code" not in error:
             raise MalformedMessage("error.code", "missing")
-        return Message(transaction_id=tid, status=FAILED, error_code=parse_code(error["code"]))
-    raise UnknownStatus("status", "unknown value (only SUCCEEDED and FAILED are accepted)")
+        code = parse_code(error["code"])
+    else:
+        raise UnknownStatus("status", "unknown value (only SUCCEEDED and FAILED are accepted)")
+    # Message(...) made quicker (see below): this runs on every step.
+    msg: Message = _new(Message)
+    _m_tid(msg, tid)
+    _m_status(msg, status)
+    _m_result(msg, flat)
+    _m_code(msg, code)
+    return msg
+
+
+# Quick constructors for the engine's hot path. They make the same objects attrs' ``__init__`` makes
+# (these classes have no validators, converters or ``__attrs_post_init__``), setting each slot through
+# its descriptor instead of attrs' per-field ``object.__setattr__`` call, which dominates a step.
+_new = object.__new__
+_call_op, _call_api, _call_params, _call_step, _call_state, _call_name = (
+    Call.__dict__[n].__set__ for n in ("op", "api", "params", "step", "state", "name"))
+_q_name, _q_step, _q_state, _q_prompt, _q_attempt, _q_why, _q_secret, _q_forget, _q_new_pin = (
+    Question.__dict__[n].__set__
+    for n in ("name", "step", "state", "prompt", "attempt", "why", "secret", "can_forget_pin", "new_pin"))
+_m_tid, _m_status, _m_result, _m_code = (
+    Message.__dict__[n].__set__ for n in ("transaction_id", "status", "result", "error_code"))
+
+
+def new_call(  # noqa: PLR0917 - positional: called on every step, keywords cost more
+    op: Op, api: str, params: tuple[tuple[str, str | Secret], ...], step: str, state: str,
+    name: str,
+) -> Call:
+    """``Call(op=op, api=api, ...)``, quicker (the engine makes one per step)."""
+    obj: Call = _new(Call)
+    _call_op(obj, op)
+    _call_api(obj, api)
+    _call_params(obj, params)
+    _call_step(obj, step)
+    _call_state(obj, state)
+    _call_name(obj, name)
+    return obj
+
+
+def new_question(  # noqa: PLR0917 - positional: called on every question, keywords cost more
+    name: str, step: str, state: str, prompt: str, attempt: int, why: str | None, secret: bool,
+    can_forget_pin: bool, new_pin: bool,
+) -> Question:
+    """``Question(name=name, ...)``, quicker."""
+    obj: Question = _new(Question)
+    _q_name(obj, name)
+    _q_step(obj, step)
+    _q_state(obj, state)
+    _q_prompt(obj, prompt)
+    _q_attempt(obj, attempt)
+    _q_why(obj, why)
+    _q_secret(obj, secret)
+    _q_forget(obj, can_forget_pin)
+    _q_new_pin(obj, new_pin)
+    return obj
