@@ -10,10 +10,9 @@ jitter, through an injectable ``sleep``.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,6 +21,9 @@ from fsm.errors import FlowStateError
 from fsm.machine import Flow, Outcome, start
 from fsm.messages import Call, Question
 from fsm.ports import Person, Port
+
+if TYPE_CHECKING:  # random is imported on the first run (import fsm stays cheap)
+    import random
 
 
 @attrs.frozen(kw_only=True)
@@ -120,7 +122,11 @@ def run(
     **options: Any,
 ) -> Outcome:
     """Run ``flow`` (a name such as ``"enrollment"``, or a started :class:`Flow`) to its end."""
-    loop = drive(_flow(flow, options), backoff, rng or random.Random(), on_step)
+    if rng is None:
+        import random
+
+        rng = random.Random()
+    loop = drive(_flow(flow, options), backoff, rng, on_step)
     reply: Any = None
     try:
         while True:
