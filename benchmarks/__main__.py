@@ -17,9 +17,10 @@ from benchmarks import checker, imports, memory, snapshots, step
 from benchmarks.bench_check import LIMIT
 from fsm.flows import FLOWS
 
-FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "time": 20_000, "mem_rounds": 3,
-        "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT, "flows": None}
-QUICK = {"step": 700, "step_rounds": 3, "many": 500, "sample": 20, "time": 200, "mem_rounds": 1,
+FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "shared": 10_000, "time": 5_000,
+        "mem_rounds": 3, "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT,
+        "flows": None}
+QUICK = {"step": 700, "step_rounds": 3, "many": 500, "sample": 20, "shared": 100, "time": 200, "mem_rounds": 1,
          "snap": 20, "snap_rounds": 1, "imports": 3, "pins": (3, 6), "limit": 5_000,
          "flows": ("remove-enrollments", "reset-pin")}
 
@@ -46,7 +47,7 @@ def run(sizes: dict[str, Any], say: Any) -> dict[str, Any]:
     out["step"] = {k: v * 1e6 for k, v in measured.items() if k != "ratio"}
     out["step_ratio"] = measured["ratio"]
     say("new flows and memory ...")
-    out["flows"] = memory.measure({k: sizes[k] for k in ("many", "sample", "time")}, sizes["mem_rounds"])
+    out["flows"] = memory.measure({k: sizes[k] for k in ("many", "sample", "shared", "time")}, sizes["mem_rounds"])
     say("snapshot + resume ...")
     out["snapshot"] = snapshots.measure(sizes["snap"], sizes["snap_rounds"])
     say("model checker ...")
@@ -77,7 +78,7 @@ def table(r: dict[str, Any]) -> str:
     many = int(eng["many"])
     lines.append(f"{'a new flow':<32} {'µs':>9} {'idle bytes':>11} {f'{many:,} flows MB':>17} {'vs engine':>10}")
     for name, v in f.items():
-        note = " (extrapolated)" if v["extrapolated"] else ""
+        note = f" (extrapolated from {int(v['count']):,})" if v["extrapolated"] else ""
         lines.append(f"  {name:<30} {v['new_flow_us']:>9.2f} {v['idle_bytes']:>11,.0f} {v['many_mb']:>17.1f} "
                      f"{v['many_mb'] / eng['many_mb']:>9.1f}x{note}")
     full_many = many == 100_000
