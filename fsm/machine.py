@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, cast
 
 import attrs
 import structlog
@@ -26,6 +26,7 @@ from fsm.flows import FLOWS
 from fsm.inputs import valid
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, new_call, new_question, parse_message
 from fsm.options import Options, make_options
+from fsm.records import methods
 from fsm.secret import MASK, SECRET_NAMES, Secret
 from fsm.spec import CAUSE_WORDS, Edge, FlowSpec, State
 from fsm.validate import problems, required_sdk
@@ -40,7 +41,8 @@ class StaleMessage(FlowStateError):
     """A message whose ``transactionId`` the flow has already consumed (a duplicate or a late answer)."""
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class TraceEntry:
     """One edge taken: where from, what was asked or called (secrets masked), and where to."""
 
@@ -58,7 +60,8 @@ class TraceEntry:
         return attrs.asdict(self)
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Outcome:
     """How a run ended: ``enrolled`` or ``done`` (ok), ``failed`` or ``cancelled``."""
 
@@ -74,16 +77,21 @@ class Outcome:
         return self.state in spec.SUCCESS_TERMINALS
 
 
-class Plan(NamedTuple):
-    """A call state's call under one dialect and platform, worked out once."""
+class Plan:
+    """A call state's call under one dialect and platform, worked out once. (A plain class: a NamedTuple
+    compiles code when ``import fsm`` defines it.)"""
 
-    entry: Entry
-    #: (parameter name, fixed value or None, slot or None), in the catalog's order.
-    params: tuple[tuple[str, str | None, str | None], ...]
-    #: The Call itself when no parameter reads a slot (then it is the same for every flow).
-    call: Call | None
-    #: The masked parameters of the trace when no parameter reads a slot.
-    masked: tuple[tuple[str, str], ...] | None
+    __slots__ = ("call", "entry", "masked", "params")
+
+    def __init__(self, entry: Entry, params: tuple[tuple[str, str | None, str | None], ...], call: Call | None,
+                 masked: tuple[tuple[str, str], ...] | None) -> None:
+        self.entry = entry
+        #: (parameter name, fixed value or None, slot or None), in the catalog's order.
+        self.params = params
+        #: The Call itself when no parameter reads a slot (then it is the same for every flow).
+        self.call = call
+        #: The masked parameters of the trace when no parameter reads a slot.
+        self.masked = masked
 
 
 class Compiled:

@@ -9,20 +9,19 @@ not 2317, ``"false"`` is not ``False``, and an unknown ``status`` is an error.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from typing import Literal
 
 import attrs
 
 from fsm.errors import MalformedMessage
+from fsm.records import methods
 from fsm.secret import MASK, SECRET_NAMES, Secret
 
 Op = Literal["get", "set"]
 SUCCEEDED: Literal["SUCCEEDED"] = "SUCCEEDED"
 FAILED: Literal["FAILED"] = "FAILED"
 
-_DIGITS = re.compile(r"[0-9]{1,9}")
 #: Longest ``transactionId`` we accept; the SDK's sample is 13 characters.
 MAX_TRANSACTION_ID = 128
 #: Longest string kept from a result field; longer ones are malformed.
@@ -49,7 +48,8 @@ def _mask_params(params: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]
     return {k: MASK if isinstance(v, Secret) else v for k, v in params}
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Call:
     """One SDK request: ``pims.get(api, parameters)`` or ``pims.set(...)``.
 
@@ -78,7 +78,8 @@ class Call:
         return f"Call(op={self.op!r}, api={self.api!r}, parameters={self.masked()!r}, step={self.step!r})"
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Question:
     """A value only the person can give.
 
@@ -100,7 +101,8 @@ class Question:
     new_pin: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Message:
     """A parsed SDK message. ``result`` holds only flat values; secrets masked in repr."""
 
@@ -144,7 +146,7 @@ def parse_code(code: object) -> int:
     """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
     if type(code) is int and code >= 0:
         return code
-    if type(code) is str and _DIGITS.fullmatch(code):
+    if type(code) is str and 0 < len(code) <= 9 and code.isascii() and code.isdigit():  # [0-9]{1,9}
         return int(code)
     raise MalformedMessage("error.code", "not an integer or a string of digits")
 

@@ -15,6 +15,8 @@ from typing import Literal
 
 import attrs
 
+from fsm.records import methods
+
 Kind = Literal["call", "question", "terminal"]
 
 # Terminal states (PROTOCOL.md).
@@ -70,7 +72,8 @@ OUTCOME_WORDS: Mapping[str, str] = {
 }
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Counter:
     """A bounded count kept by a running flow.
 
@@ -86,7 +89,8 @@ class Counter:
     progress_resets: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Guard:
     """A condition on an edge: ``below`` a counter's bound, or a named context flag."""
 
@@ -108,7 +112,8 @@ def below(counter: str) -> Guard:
 SHORTCUT = Guard(kind="flag", name="shortcut allowed")
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Edge:
     """Where an outcome leads from a state.
 
@@ -125,7 +130,8 @@ class Edge:
     code: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class State:
     """One state of a flow: a step of the tutorial, or a part of one.
 
@@ -169,7 +175,8 @@ class State:
         return tuple(e for e in self.edges if e.outcome == outcome)
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class FlowSpec:
     """One flow: its states (the first is the initial one) and counters."""
 
