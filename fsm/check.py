@@ -11,6 +11,7 @@ configuration graph (no cycle; the longest run is its longest path).
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections import deque
@@ -110,6 +111,19 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
 
     ``limit``: stop after that many configurations; the result is then ``skipped`` (nothing is proved).
     """
+    # The exploration makes many small tuples and lists that all live until it ends and form no cycle: the
+    # cyclic garbage collector would walk them again and again for nothing, so it waits until the check is done.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(flow, options, progress=progress, learn=learn, limit=limit)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None, learn: bool,
+           limit: int | None) -> Result:
     started = time.perf_counter()
     spec_ = FLOWS[flow] if isinstance(flow, str) else flow
     result = Result(flow=spec_.name, options=options, violations={p: [] for p in PROPERTIES},
@@ -134,6 +148,9 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
     last_note = started
     seen_problems = 0
     popped = 0
+    cfgs, tried, pin_call = ex.cfgs, ex.tried, ex.pin_call
+    calls = {s.name for s in spec_.states if s.kind == "call"}
+    removes = {s.name for s in spec_.states if s.call == REMOVE_ENTRY}
 
     def flag(prop: str, text: str, path: tuple[tuple[int, int], ...] | None) -> None:
         if any(v.text == text for v in result.violations[prop]):
@@ -155,16 +172,20 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
                 base = unwind(parent, first.get(where, node))
                 flag(prop, text, (*base, (where, k)) if k is not None else base)
             seen_problems = len(ex._problems)
-        transitions += ex.tried[i]
+        transitions += tried[i]
         if not succ:
             continue
-        name = ex.cfgs[i][0]
+        name = cfgs[i][0]
         # A PIN submission: a call carrying the PIN, not a retry of a call that got no verdict (run > 0).
-        p2 = min(pins + 1, bp + 1) if ex.pin_call[i] and run == 0 else pins
+        p2 = min(pins + 1, bp + 1) if pin_call[i] and run == 0 else pins
         for k, j, _ in succ:
-            target = ex.cfgs[j][0]
-            a2 = min(passes + 1, br + 1) if ex.states[target].call == REMOVE_ENTRY and target != name else passes
-            r2 = min(run + 1, bt + 1) if target == name and ex.states[name].kind == "call" else 0
+            target = cfgs[j][0]
+            if target == name:
+                a2 = passes
+                r2 = min(run + 1, bt + 1) if name in calls else 0
+            else:
+                a2 = min(passes + 1, br + 1) if target in removes else passes
+                r2 = 0
             nxt: Node = (j, p2, a2, r2)
             if nxt in parent:
                 continue
@@ -272,9 +293,37 @@ def _shortest_lasso(ex: Explorer, order: list[int]) -> tuple[tuple[int, int], ..
 
 def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None, int | None]:
     """A cycle of the configuration graph (as (configuration, input) steps), or the longest run's length."""
+    # Peel the graph from its ends (Kahn): if every configuration comes off, there is no cycle and the longest
+    # run is the longest path, worked out in the reverse order; else a depth-first search shows a cycle.
+    n = len(ex.cfgs)
+    succ = ex.succ
+    ways_in = [0] * n
+    for out in succ:
+        if out:
+            for _, j, _ in out:
+                ways_in[j] += 1
+    order = [i for i in range(n) if not ways_in[i]]
+    for i in order:  # the list grows as configurations come off
+        out = succ[i]
+        if out:
+            for _, j, _ in out:
+                ways_in[j] -= 1
+                if not ways_in[j]:
+                    order.append(j)
+    if len(order) < n:
+        return _cycle(ex), None
+    depth = [0] * n
+    for i in reversed(order):
+        out = succ[i]
+        if out:
+            depth[i] = 1 + max([depth[j] for _, j, _ in out])
+    return None, depth[ex.initial]
+
+
+def _cycle(ex: Explorer) -> tuple[tuple[int, int], ...]:
+    """A cycle of the configuration graph reached from the start, as (configuration, input) steps."""
     n = len(ex.cfgs)
     color = [0] * n  # 0 new, 1 on the stack, 2 done
-    depth = [0] * n
     stack: list[list[int]] = [[ex.initial, 0]]  # configuration, index of the next successor to visit
     color[ex.initial] = 1
     while stack:
@@ -286,15 +335,14 @@ def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None
             j = succ[pos][1]
             if color[j] == 1:  # back to a configuration on the stack: the stack from j is a cycle
                 at = next(x for x, (c, _) in enumerate(stack) if c == j)
-                return tuple((c, (ex.succ[c] or [])[p - 1][0]) for c, p in stack[at:]), None
+                return tuple((c, (ex.succ[c] or [])[p - 1][0]) for c, p in stack[at:])
             if color[j] == 0:
                 color[j] = 1
                 stack.append([j, 0])
             continue
         stack.pop()
         color[i] = 2
-        depth[i] = max((1 + depth[j] for _, j, _ in succ), default=0)
-    return None, depth[ex.initial]
+    raise AssertionError("no cycle: _cycle is called only when the graph has one")  # pragma: no cover
 
 
 def check_all(flows: list[str], options: Options, *, progress: Progress | None = None) -> list[Result]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Mapping
 from operator import itemgetter
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import attrs
 
@@ -55,12 +55,41 @@ INVALID_ANSWER = "x"
 Values = tuple[tuple[str, str | Secret], ...]
 #: A configuration: state, counters, and the id of the values held (see ``Explorer.vals``).
 Config = tuple[str, tuple[int, ...], int]
-#: A move of the machine written down: ("change", (target, per-counter add or None for reset, value writes)),
-#: ("to", terminal configuration), ("exact", configuration), or ("broke", None); then outcome and problem.
-Learned = tuple[str, object, str, str | None]
-Change = tuple[str, tuple[tuple[int, int | None], ...], Values]
-#: Per input of a state, the index of its move in the list of distinct (first input, learned move).
-Plan = tuple[list[int], list[tuple[int, "Learned"]]]
+#: A configuration as the explorer keys it: state, the id of its counters (``Explorer.counters``), of its values.
+Key = tuple[str, int, int]
+#: How a learned move is replayed (see :class:`Move`).
+CHANGE, TO, EXACT, BROKE = range(4)
+
+
+class Move:
+    """A move of the real machine written down for replay (see :meth:`Explorer._learn`).
+
+    ``how``: CHANGE (go to ``target``, add one to or reset the counters of ``effect``, write ``writes``), TO (the
+    terminal configuration ``fixed``), EXACT (the configuration ``fixed``, for the configuration it was made from
+    only) or BROKE (the machine broke: ``broke`` says how). ``counters`` and ``values`` memoise the replay
+    (counters id -> counters id, values id -> values id).
+    """
+
+    __slots__ = ("broke", "counters", "effect", "fixed", "how", "outcome", "target", "values", "writes")
+
+    def __init__(self, how: int, outcome: str, *, target: str = "", fixed: Key | None = None,
+                 effect: tuple[tuple[int, int | None], ...] = (), writes: Values = (),
+                 broke: str | None = None) -> None:
+        self.how = how
+        self.outcome = outcome
+        self.target = fixed[0] if fixed is not None else target
+        self.fixed = fixed
+        self.effect = effect
+        self.writes = writes
+        self.broke = broke
+        self.counters: dict[int, int] = {}
+        self.values: dict[int, int] = {}
+
+
+#: A state's moves under one shape: how many inputs were tried, then per distinct move (first input, move,
+#: what is wrong with the edge (property, text) pairs, the problem a broken move reports), and whether two
+#: moves may reach the same configuration on the same outcome (then successors are deduplicated).
+Plan = tuple[int, tuple[tuple[int, Move, tuple[tuple[str, str], ...], tuple[str, str] | None], ...], bool]
 
 
 @attrs.frozen
@@ -156,12 +185,23 @@ class Explorer:
             elif s.kind == "question":
                 self.inputs[s.name] = question_inputs(self.canary[s.name])
         self._bounds = tuple(options.bound(c) for c in self.spec.counters)
+        self._width = len(self._bounds)  # bits of a counters mask
         self.cfgs: list[Config] = []
+        #: Per configuration: its key (state, counters id, values id).
+        self.keys: list[Key] = []
         #: Every distinct set of values held (slot, value), by id: configurations hash small ints.
         self.vals: list[Values] = []
         self._val_ids: dict[Values, int] = {}
+        #: Per values id: an id of the set of slots held.
+        self._held_of: list[int] = []
+        self._held_sets: dict[tuple[str, ...], int] = {}
+        #: Every distinct tuple of counters, by id, and per id (counters below their bound, counters at 0) as masks.
+        self.counters: list[tuple[int, ...]] = []
+        self._counter_ids: dict[tuple[int, ...], int] = {}
+        self._masks: list[tuple[int, int]] = []
+        self._by_effect: dict[tuple[tuple[int, int | None], ...], dict[int, int]] = {}
         self._call_checks: dict[tuple[str, int], tuple[list[tuple[str, str]], bool]] = {}
-        self.ids: dict[Config, int] = {}
+        self.ids: dict[Key, int] = {}
         #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
         self.succ: list[list[tuple[int, int, str]] | None] = []
         #: Per configuration: how many answers of the environment were tried there.
@@ -169,16 +209,17 @@ class Explorer:
         self.pin_call: list[bool] = []
         self.machine_steps = 0
         self._classes: dict[str, list[object]] = {}
-        self._learned: dict[object, Learned] = {}
+        self._learned: dict[object, Move] = {}
+        #: Moves to an end, by shape without the counters at 0 (an end holds no counters).
+        self._ends: dict[object, Move] = {}
         self._class_shape: dict[tuple[str, object], tuple[int, int]] = {}
-        self._held_ids: dict[int, int] = {}
         self._state_mask: dict[str, tuple[int, int]] = {}
-        self._plans: dict[tuple[str, int, int, int], Plan] = {}
-        self._held_sets: dict[tuple[str, ...], int] = {}
+        #: Per state, its plans by shape (held slots, counters below their bound, counters at 0, as one int).
+        self._plans: dict[str, dict[int, Plan]] = {}
+        self._edge_faults: dict[tuple[str, int, str], tuple[tuple[str, str], ...]] = {}
         self._edges_checked: set[tuple[str, int, str]] = set()
-        self._writes: dict[tuple[int, Values], int] = {}
         self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
-        self.initial = self._add(self._config(self._flow(None)))
+        self.initial = self._add(self._key(self._flow(None)))
 
     # -- configurations ------------------------------------------------------
 
@@ -201,24 +242,41 @@ class Explorer:
         if found is None:
             found = self._val_ids[values] = len(self.vals)
             self.vals.append(values)
+            slots = tuple(slot for slot, _ in values)
+            self._held_of.append(self._held_sets.setdefault(slots, len(self._held_sets)))
         return found
 
-    def _config(self, flow: Flow) -> Config:
+    def _cid(self, counters: tuple[int, ...]) -> int:
+        found = self._counter_ids.get(counters)
+        if found is None:
+            found = self._counter_ids[counters] = len(self.counters)
+            self.counters.append(counters)
+            below = zero = 0
+            for x, (c, b) in enumerate(zip(counters, self._bounds, strict=False)):  # a terminal's are ()
+                if c < b:
+                    below |= 1 << x
+                if c == 0:
+                    zero |= 1 << x
+            self._masks.append((below, zero))
+        return found
+
+    def _key(self, flow: Flow) -> Key:
         if self.states[flow.state].terminal:
             outcome = flow.outcome
-            return (flow.state, (), self._vid((("cause", (outcome.cause if outcome else None) or ""),)))
+            return (flow.state, self._cid(()), self._vid((("cause", (outcome.cause if outcome else None) or ""),)))
         # A counter at its bound fails every ``below`` guard however far past it goes (only a flow missing a
         # guard counts past it): keeping it at the bound keeps the graph finite and changes no move.
         counters = tuple(c if c <= b else b for c, b in zip(flow.counters, self._bounds, strict=True))
-        return (flow.state, counters, self._vid(tuple(sorted(flow.values.items(), key=itemgetter(0)))))
+        return (flow.state, self._cid(counters), self._vid(tuple(sorted(flow.values.items(), key=itemgetter(0)))))
 
-    def _add(self, cfg: Config) -> int:
-        found = self.ids.get(cfg)
+    def _add(self, key: Key) -> int:
+        found = self.ids.get(key)
         if found is not None:
             return found
         i = len(self.cfgs)
-        self.ids[cfg] = i
-        self.cfgs.append(cfg)
+        self.ids[key] = i
+        self.keys.append(key)
+        self.cfgs.append((key[0], self.counters[key[1]], key[2]))
         self.succ.append(None)
         self.tried.append(0)
         self.pin_call.append(False)
@@ -244,7 +302,7 @@ class Explorer:
             except MalformedMessage as exc:
                 flow.receive_exception(exc)
 
-    def _move(self, cfg: Config, inp: Input, flow: Flow | None = None) -> tuple[Config | None, str, str | None]:
+    def _move(self, cfg: Config, inp: Input, flow: Flow | None = None) -> tuple[Key | None, str, str | None]:
         """The configuration the real machine reaches from ``cfg`` on ``inp``, its outcome, or what broke."""
         flow = flow or self._flow(cfg)
         self.machine_steps += 1
@@ -254,9 +312,10 @@ class Explorer:
             return None, exc.problems[0].rsplit(" ", 1)[-1], "handled"
         except Exception as exc:  # noqa: BLE001 - any crash of the machine is a finding, reported as one
             return None, "", f"way_out:the machine raised {type(exc).__name__}"
-        if not flow.trace:  # the machine refused: the outcome was recorded, no guard of its edges held
+        trace = flow.trace
+        if not trace:  # the machine refused: the outcome was recorded, no guard of its edges held
             return None, flow._last[0], "way_out:no edge applies (every guard is false)"
-        return self._config(flow), flow.trace[-1].outcome, None
+        return self._key(flow), trace[-1].outcome, None
 
     def _classify(self, state: State, inp: Input) -> str:
         """The outcome fsm.classify gives ``inp`` at ``state`` (questions: the input itself)."""
@@ -271,40 +330,45 @@ class Explorer:
         except MalformedMessage as exc:
             return classify_exception(exc)
 
-    def _classes_of(self, cfg_id: int, state: State) -> list[object]:
-        """Per input, the key of the inputs that move the machine alike; checks fsm.classify on the way."""
+    def _classes_of(self, cfg_id: int, state: State) -> tuple[list[object], dict[int, Move]]:
+        """Per input, the key of the inputs that move the machine alike; checks fsm.classify on the way.
+
+        The first time for a state, also the moves the machine made from configuration ``cfg_id`` on each call
+        input while checking (a move learned for that configuration); later, no moves.
+        """
         found = self._classes.get(state.name)
         if found is not None:
-            return found
+            return found, {}
         keys: list[object] = []
+        moves: dict[int, Move] = {}
         cfg = self.cfgs[cfg_id]
         for k, inp in enumerate(self.inputs[state.name]):
             outcome = self._classify(state, inp)
             if inp.kind != "answer":
-                _, got, broke = self._move(cfg, inp)
-                if broke is None and got != outcome:
+                move = moves[k] = self._learn(cfg, inp)
+                if move.how != BROKE and move.outcome != outcome:
                     self._problems.append(("classified", cfg_id, k, f"state {state.name!r}: {inp.label} moved the "
-                                           f"machine as {got}, fsm.classify reads it as {outcome}"))
+                                           f"machine as {move.outcome}, fsm.classify reads it as {outcome}"))
             if inp.kind != "answer" and not state.keep:
                 keys.append(("outcome", outcome))
             else:  # answers, and calls that keep result fields: no grouping
                 keys.append(("input", k))
         self._classes[state.name] = keys
-        return keys
+        return keys, moves
 
     def expand(self, i: int) -> list[tuple[int, int, str]]:
         """The successors of configuration ``i`` (computed once)."""
         done = self.succ[i]
         if done is not None:
             return done
-        cfg = self.cfgs[i]
-        state = self.states[cfg[0]]
+        name, cid, vid = self.keys[i]
+        state = self.states[name]
         out: list[tuple[int, int, str]] = []
         self.succ[i] = out
         if state.terminal:
             return out
-        if state.name not in self.inputs:
-            self._problems.append(("way_out", i, None, f"state {state.name!r} has no call or question"))
+        if name not in self.inputs:
+            self._problems.append(("way_out", i, None, f"state {name!r} has no call or question"))
             return out
         if state.kind == "call":
             self._check_call(i, state)
@@ -313,79 +377,123 @@ class Explorer:
         # (guards are "below" tests, counts add one or go back to 0, values are only written). So one real
         # move per such shape is learned and replayed on the configurations alike; what it writes is seen
         # by identity (the learning flow holds fresh objects).
-        held = self._held(cfg[2])
-        below = zero = 0
-        for x, (c, b) in enumerate(zip(cfg[1], self._bounds, strict=True)):
-            if c < b:
-                below |= 1 << x
-            if c == 0:
-                zero |= 1 << x
-        name = state.name
+        below, zero = self._masks[cid]
+        held = self._held_of[vid]
+        plan = None
         masks = self._state_mask.get(name) if self.learn else None
-        tkey = None if masks is None else (name, below & masks[0], zero & masks[1], held)
-        plan = None if tkey is None else self._plans.get(tkey)
+        if masks is not None:
+            shape = (((held << self._width) | (below & masks[0])) << self._width) | (zero & masks[1])
+            plan = self._plans[name].get(shape)
         if plan is None:
-            plan = self._plan(i, state, below, zero, held)
-            if tkey is None and self.learn:
-                masks = self._state_mask.get(name)
-                assert masks is not None
-                tkey = (name, below & masks[0], zero & masks[1], held)
-            if tkey is not None and all(learned[0] != "exact" for _, learned in plan[1]):
-                self._plans[tkey] = plan
-        which, distinct = plan
-        self.tried[i] = len(which)
-        seen: set[tuple[int, str]] = set()
-        checked = self._edges_checked
-        for k, learned in distinct:
-            nxt, outcome, broke = self._replay(cfg, learned)
-            if nxt is None:
-                prop, _, text = (broke or "way_out").partition(":")
-                text = text or f"state {name!r} does not handle {outcome} ({self.inputs[name][k].label})"
-                self._problems.append((prop, i, k, text))
+            plan, cacheable = self._plan(i, state, below, zero, held)
+            if cacheable and self.learn:
+                masks = self._state_mask[name]
+                shape = (((held << self._width) | (below & masks[0])) << self._width) | (zero & masks[1])
+                self._plans.setdefault(name, {})[shape] = plan
+        tried, steps, dedupe = plan
+        self.tried[i] = tried
+        ids = self.ids
+        seen: set[tuple[int, str]] | None = set() if dedupe else None
+        for k, move, faults, broke in steps:
+            how = move.how
+            if how == CHANGE:
+                nc = move.counters.get(cid)
+                if nc is None:
+                    nc = self._count(move, cid)
+                nv = vid
+                if move.writes:
+                    nv = move.values.get(vid, -1)
+                    if nv < 0:
+                        nv = self._write(move, vid)
+                key = (move.target, nc, nv)
+            elif how == BROKE:
+                assert broke is not None
+                self._problems.append((broke[0], i, k, broke[1]))
                 continue
-            j = self.ids.get(nxt)
+            else:
+                assert move.fixed is not None
+                key = move.fixed
+            j = ids.get(key)
             if j is None:
-                j = self._add(nxt)
-            if (j, outcome) in seen:
-                continue
-            seen.add((j, outcome))
+                j = self._add(key)
+            outcome = move.outcome
+            if seen is not None:
+                if (j, outcome) in seen:
+                    continue
+                seen.add((j, outcome))
             out.append((k, j, outcome))
-            edge = (name, k, nxt[0])
-            if edge not in checked:  # the first time is the shortest run (breadth first)
-                checked.add(edge)
-                self._check_edge(i, state, k, j)
+            if faults:
+                edge = (name, k, move.target)
+                if edge not in self._edges_checked:  # the first time is the shortest run (breadth first)
+                    self._edges_checked.add(edge)
+                    self._problems.extend((prop, i, k, text) for prop, text in faults)
         if not out:
             self._problems.append(("way_out", i, None, f"state {name!r}: no answer moves the machine on"))
         return out
 
-    def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> Plan:
-        """For each input, which of the distinct learned moves it makes (learning those not known yet)."""
+    def _count(self, move: Move, cid: int) -> int:
+        counters = list(self.counters[cid])
+        for n, e in move.effect:
+            counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
+        found = move.counters[cid] = self._cid(tuple(counters))
+        return found
+
+    def _write(self, move: Move, vid: int) -> int:
+        values = dict(self.vals[vid])
+        values.update(move.writes)
+        found = move.values[vid] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
+        return found
+
+    def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> tuple[Plan, bool]:
+        """For each input, which of the distinct learned moves it makes (learning those not known yet), and
+        whether the plan holds for every configuration of this shape (no move made for this one only)."""
         cfg = self.cfgs[i]
         name = state.name
-        which: list[int] = []
-        distinct: list[tuple[int, Learned]] = []
-        by_key: dict[object, int] = {}
+        tried = 0
+        distinct: list[tuple[int, Move]] = []
+        by_key: set[object] = set()
         state_below = state_zero = 0
-        for k, key in enumerate(self._classes_of(i, state)):
-            at = by_key.get(key)
-            if at is None:
-                shape = self._class_shape.get((name, key)) if self.learn else None
-                learned = None if shape is None else self._learned.get(
-                    (name, key, below & shape[0], zero & shape[1], held))
-                if learned is None:
-                    learned = self._learn(cfg, self.inputs[name][k])
-                    shape = self._shape(state, key, learned[2])
-                    if learned[0] != "exact" and not (learned[0] == "broke" and learned[2] == ""):
-                        self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
-                assert shape is not None
-                state_below |= shape[0]
-                state_zero |= shape[1]
-                at = by_key[key] = len(distinct)
-                distinct.append((k, learned))
-            which.append(at)
+        classes, made = self._classes_of(i, state)
+        for k, key in enumerate(classes):
+            tried += 1
+            if key in by_key:
+                continue
+            by_key.add(key)
+            shape = self._class_shape.get((name, key)) if self.learn else None
+            learned = None
+            if shape is not None:
+                learned = self._learned.get((name, key, below & shape[0], zero & shape[1], held))
+                if learned is None:  # a move to an end resets nothing that matters: which counters are at 0 not
+                    learned = self._ends.get((name, key, below & shape[0], held))
+            if learned is None:
+                learned = made.get(k) or self._learn(cfg, self.inputs[name][k])
+                shape = self._shape(state, key, learned.outcome)
+                if learned.how != EXACT and not (learned.how == BROKE and learned.outcome == ""):
+                    self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
+                if learned.how == TO:
+                    self._ends[(name, key, below & shape[0], held)] = learned
+            assert shape is not None
+            state_below |= shape[0]
+            state_zero |= shape[1]
+            distinct.append((k, learned))
         if name not in self._state_mask and self.learn:
             self._state_mask[name] = (state_below, state_zero)
-        return which, distinct
+            self._plans.setdefault(name, {})
+        steps = []
+        outcomes: set[str] = set()
+        dedupe = False
+        for k, move in distinct:
+            broke = None
+            faults: tuple[tuple[str, str], ...] = ()
+            if move.how == BROKE:
+                prop, _, text = (move.broke or "way_out").partition(":")
+                broke = (prop, text or f"state {name!r} does not handle {move.outcome} ({self.inputs[name][k].label})")
+            else:
+                faults = self._faults(state, k, move.target)
+                dedupe = dedupe or move.outcome in outcomes
+                outcomes.add(move.outcome)
+            steps.append((k, move, faults, broke))
+        return (tried, tuple(steps), dedupe), all(move.how != EXACT for _, move in distinct)
 
     def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int]:
         """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, and of those it may reset."""
@@ -398,25 +506,17 @@ class Explorer:
         self._class_shape[(state.name, key)] = found
         return found
 
-    def _held(self, vid: int) -> int:
-        """An id of the set of slots held in the values ``vid``."""
-        found = self._held_ids.get(vid)
-        if found is None:
-            slots = tuple(slot for slot, _ in self.vals[vid])
-            found = self._held_ids[vid] = self._held_sets.setdefault(slots, len(self._held_sets))
-        return found
-
-    def _learn(self, cfg: Config, inp: Input) -> Learned:
+    def _learn(self, cfg: Config, inp: Input) -> Move:
         """Move the real machine once from ``cfg`` on ``inp`` and write down what it did, as a change."""
         flow = self._flow(cfg, fresh=True)
         put = dict(flow.values)
         nxt, outcome, broke = self._move(cfg, inp, flow)
         if nxt is None:
-            return ("broke", None, outcome, broke)
+            return Move(BROKE, outcome, broke=broke)
         if self.states[nxt[0]].terminal:
-            return ("to", nxt, outcome, None)
+            return Move(TO, outcome, fixed=nxt)
         effect: list[int | None] = []
-        for old, new in zip(cfg[1], nxt[1], strict=True):
+        for old, new in zip(cfg[1], self.counters[nxt[1]], strict=True):
             if new == old:
                 effect.append(0)
             elif new == 0:
@@ -424,44 +524,25 @@ class Explorer:
             elif new > old:
                 effect.append(new - old)
             else:  # not a count nor a reset: keep this move for this configuration only
-                return ("exact", nxt, outcome, None)
+                return Move(EXACT, outcome, fixed=nxt)
         if any(slot not in flow.values for slot in put):
-            return ("exact", nxt, outcome, None)
+            return Move(EXACT, outcome, fixed=nxt)
         writes = tuple((slot, v) for slot, v in flow.values.items() if put.get(slot) is not v)
         changes = tuple((n, e) for n, e in enumerate(effect) if e != 0)
-        return ("change", (nxt[0], changes, writes), outcome, None)
-
-    def _replay(self, cfg: Config, learned: Learned) -> tuple[Config | None, str, str | None]:
-        how, what, outcome, broke = learned
-        if how == "broke":
-            return None, outcome, broke
-        if how in ("to", "exact"):
-            return cast(Config, what), outcome, None
-        change = cast(Change, what)
-        target, effect, writes = change
-        counters = list(cfg[1])
-        for n, e in effect:
-            counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
-        vid = cfg[2]
-        if writes:
-            wkey = (vid, writes)
-            found = self._writes.get(wkey)
-            if found is None:
-                values = dict(self.vals[vid])
-                values.update(writes)
-                found = self._writes[wkey] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
-            vid = found
-        return (target, tuple(counters), vid), outcome, None
+        move = Move(CHANGE, outcome, target=nxt[0], effect=changes, writes=writes)
+        move.counters = self._by_effect.setdefault(changes, {})  # moves that count alike share their memo
+        return move
 
     # -- properties of one configuration or one edge --------------------------
 
     def _check_call(self, i: int, state: State) -> None:
-        key = (state.name, self.cfgs[i][2])
+        key = (state.name, self.keys[i][2])
         found = self._call_checks.get(key)
         if found is None:
             found = self._call_checks[key] = self._call_faults(i, state)
         faults, pin = found
-        self._problems.extend((prop, i, None, text) for prop, text in faults)
+        if faults:
+            self._problems.extend((prop, i, None, text) for prop, text in faults)
         self.pin_call[i] = pin
 
     def _call_faults(self, i: int, state: State) -> tuple[list[tuple[str, str]], bool]:
@@ -492,8 +573,15 @@ class Explorer:
                 faults.append(("secrets", f"state {state.name!r}: {name} is not a value the person gave for {name}"))
         return faults, state.step in PIN_STEPS and any(n in PIN_PARAMS for n, _ in action.params)
 
-    def _check_edge(self, i: int, state: State, k: int, j: int) -> None:
-        target = self.states[self.cfgs[j][0]]
+    def _faults(self, state: State, k: int, target_name: str) -> tuple[tuple[str, str], ...]:
+        """What is wrong with the edge from ``state`` on its input ``k`` to ``target_name`` (it depends on
+        nothing else): A entered without a blocked status or 2317, ``enrolled`` without a successful enroll."""
+        key = (state.name, k, target_name)
+        found = self._edge_faults.get(key)
+        if found is not None:
+            return found
+        out: list[tuple[str, str]] = []
+        target = self.states[target_name]
         inp = self.inputs[state.name][k]
         msg = inp.message or {}
         entry = CATALOG.get(state.call or "")
@@ -502,14 +590,15 @@ class Explorer:
             blocked = (entry is not None and entry.key == "is_account_blocked" and msg.get("status") == "SUCCEEDED"
                        and entry.output.classify(msg.get("result")) == "blocked")
             if code != FORBIDDEN and not blocked:
-                self._problems.append(("remove_safety", i, k, f"A is reached from {state.name!r} on {inp.label}"))
+                out.append(("remove_safety", f"A is reached from {state.name!r} on {inp.label}"))
         if target.name == spec.ENROLLED:
             ok = msg.get("status") == "SUCCEEDED" and entry is not None and (
                 entry.key in ENROLL_ENTRIES
                 or (entry.key == "is_device_activated" and (msg.get("result") or {}).get("isDeviceActivated") is True))
             if not ok:
-                self._problems.append(("enrolled_safety", i, k, f"enrolled is reached from {state.name!r} on "
-                                       f"{inp.label}"))
+                out.append(("enrolled_safety", f"enrolled is reached from {state.name!r} on {inp.label}"))
+        found = self._edge_faults[key] = tuple(out)
+        return found
 
     # -- runs ------------------------------------------------------------------
 
