@@ -293,31 +293,26 @@ def _shortest_lasso(ex: Explorer, order: list[int]) -> tuple[tuple[int, int], ..
 
 def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None, int | None]:
     """A cycle of the configuration graph (as (configuration, input) steps), or the longest run's length."""
-    # Peel the graph from its ends (Kahn): if every configuration comes off, there is no cycle and the longest
-    # run is the longest path, worked out in the reverse order; else a depth-first search shows a cycle.
+    # Peel the graph from the start (Kahn): if every configuration comes off, there is no cycle, and the longest
+    # run is the longest path to a configuration, worked out on the way; else a depth-first search shows a cycle.
     n = len(ex.cfgs)
     succ = ex.succ
-    ways_in = [0] * n
-    for out in succ:
-        if out:
-            for _, j, _ in out:
-                ways_in[j] += 1
+    ways_in = list(ex.ways_in)
     order = [i for i in range(n) if not ways_in[i]]
+    far = [0] * n
     for i in order:  # the list grows as configurations come off
         out = succ[i]
         if out:
+            d = far[i] + 1
             for _, j, _ in out:
+                if far[j] < d:  # noqa: PLR1730 - a test is cheaper than a call to max() on every edge
+                    far[j] = d
                 ways_in[j] -= 1
                 if not ways_in[j]:
                     order.append(j)
     if len(order) < n:
         return _cycle(ex), None
-    depth = [0] * n
-    for i in reversed(order):
-        out = succ[i]
-        if out:
-            depth[i] = 1 + max([depth[j] for _, j, _ in out])
-    return None, depth[ex.initial]
+    return None, max(far)
 
 
 def _cycle(ex: Explorer) -> tuple[tuple[int, int], ...]:

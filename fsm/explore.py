@@ -207,12 +207,14 @@ class Explorer:
         #: Per configuration: how many answers of the environment were tried there.
         self.tried: list[int] = []
         self.pin_call: list[bool] = []
+        #: Per configuration: how many successor entries of expanded configurations lead to it.
+        self.ways_in: list[int] = []
         self.machine_steps = 0
         self._classes: dict[str, list[object]] = {}
         self._learned: dict[object, Move] = {}
-        #: Moves to an end, by shape without the counters at 0 (an end holds no counters).
+        #: Moves to an end, by the guards' counters below their bound (an end holds no counters nor values).
         self._ends: dict[object, Move] = {}
-        self._class_shape: dict[tuple[str, object], tuple[int, int]] = {}
+        self._class_shape: dict[tuple[str, object], tuple[int, int, int]] = {}
         self._state_mask: dict[str, tuple[int, int]] = {}
         #: Per state, its plans by shape (held slots, counters below their bound, counters at 0, as one int).
         self._plans: dict[str, dict[int, Plan]] = {}
@@ -280,6 +282,7 @@ class Explorer:
         self.succ.append(None)
         self.tried.append(0)
         self.pin_call.append(False)
+        self.ways_in.append(0)
         return i
 
     def terminal(self, i: int) -> bool:
@@ -393,6 +396,7 @@ class Explorer:
         tried, steps, dedupe = plan
         self.tried[i] = tried
         ids = self.ids
+        ways_in = self.ways_in
         seen: set[tuple[int, str]] | None = set() if dedupe else None
         for k, move, faults, broke in steps:
             how = move.how
@@ -422,6 +426,7 @@ class Explorer:
                     continue
                 seen.add((j, outcome))
             out.append((k, j, outcome))
+            ways_in[j] += 1
             if faults:
                 edge = (name, k, move.target)
                 if edge not in self._edges_checked:  # the first time is the shortest run (breadth first)
@@ -463,15 +468,15 @@ class Explorer:
             learned = None
             if shape is not None:
                 learned = self._learned.get((name, key, below & shape[0], zero & shape[1], held))
-                if learned is None:  # a move to an end resets nothing that matters: which counters are at 0 not
-                    learned = self._ends.get((name, key, below & shape[0], held))
+                if learned is None:  # the guards choose the edge; counts, resets and values do not matter at an end
+                    learned = self._ends.get((name, key, below & shape[2]))
             if learned is None:
                 learned = made.get(k) or self._learn(cfg, self.inputs[name][k])
                 shape = self._shape(state, key, learned.outcome)
                 if learned.how != EXACT and not (learned.how == BROKE and learned.outcome == ""):
                     self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
                 if learned.how == TO:
-                    self._ends[(name, key, below & shape[0], held)] = learned
+                    self._ends[(name, key, below & shape[2])] = learned
             assert shape is not None
             state_below |= shape[0]
             state_zero |= shape[1]
@@ -495,14 +500,16 @@ class Explorer:
             steps.append((k, move, faults, broke))
         return (tried, tuple(steps), dedupe), all(move.how != EXACT for _, move in distinct)
 
-    def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int]:
-        """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, and of those it may reset."""
+    def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int, int]:
+        """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, of those it may reset, and
+        of those it tests (which alone choose the edge: all a move to an end depends on)."""
         idx = self.compiled.counter_index
         alts = state.alternatives(outcome)
-        used = {idx[e.guard.name] for e in alts if e.guard is not None and e.guard.name in idx}
+        tested = {idx[e.guard.name] for e in alts if e.guard is not None and e.guard.name in idx}
+        used = set(tested)
         used |= {idx[e.count] for e in alts if e.count in idx}
         used |= {idx[t.counts] for e in alts if (t := self.states.get(e.target)) and t.counts in idx}
-        found = (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress))
+        found = (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress), sum(1 << x for x in tested))
         self._class_shape[(state.name, key)] = found
         return found
 
