@@ -57,6 +57,8 @@ Values = tuple[tuple[str, str | Secret], ...]
 Config = tuple[str, tuple[int, ...], int]
 #: A configuration as the explorer keys it: state, the id of its counters (``Explorer.counters``), of its values.
 Key = tuple[str, int, int]
+#: What a move does to the counters: (counter index, amount added, or None for a reset to 0).
+Effect = tuple[tuple[int, int | None], ...]
 #: How a learned move is replayed (see :class:`Move`).
 CHANGE, TO, EXACT, BROKE = range(4)
 
@@ -73,7 +75,7 @@ class Move:
     __slots__ = ("broke", "counters", "effect", "fixed", "how", "outcome", "target", "values", "writes")
 
     def __init__(self, how: int, outcome: str, *, target: str = "", fixed: Key | None = None,
-                 effect: tuple[tuple[int, int | None], ...] = (), writes: Values = (),
+                 effect: Effect = (), writes: Values = (),
                  broke: str | None = None) -> None:
         self.how = how
         self.outcome = outcome
@@ -86,10 +88,18 @@ class Move:
         self.values: dict[int, int] = {}
 
 
-#: A state's moves under one shape: how many inputs were tried, then per distinct move (first input, move,
-#: what is wrong with the edge (property, text) pairs, the problem a broken move reports), and whether two
-#: moves may reach the same configuration on the same outcome (then successors are deduplicated).
-Plan = tuple[int, tuple[tuple[int, Move, tuple[tuple[str, str], ...], tuple[str, str] | None], ...], bool]
+#: One distinct move of a plan, laid out for the replay loop: first input, how (CHANGE, TO, EXACT, BROKE), target
+#: state, the counters memo (counters id -> counters id) and the effect, the writes and the values memo (values id
+#: -> values id), the fixed configuration (TO, EXACT), outcome, what is wrong with the edge ((property, text)
+#: pairs), and for a broken move the (property, text) it reports.
+Step = tuple[int, int, str, dict[int, int], Effect, Values, dict[int, int], Key, str,
+             tuple[tuple[str, str], ...], tuple[str, str] | None]
+#: A state's moves under one shape: how many inputs were tried, the distinct moves, and whether two moves may
+#: reach the same configuration on the same outcome (then successors are deduplicated).
+Plan = tuple[int, tuple[Step, ...], bool]
+#: What kind of state a configuration is at, for the replay loop.
+END, CALL, QUESTION, NONE = range(4)
+NO_KEY: Key = ("", -1, -1)
 
 
 @attrs.frozen
@@ -215,9 +225,12 @@ class Explorer:
         #: Moves to an end, by the guards' counters below their bound (an end holds no counters nor values).
         self._ends: dict[object, Move] = {}
         self._class_shape: dict[tuple[str, object], tuple[int, int, int]] = {}
-        self._state_mask: dict[str, tuple[int, int]] = {}
-        #: Per state, its plans by shape (held slots, counters below their bound, counters at 0, as one int).
-        self._plans: dict[str, dict[int, Plan]] = {}
+        self._outcome_shape: dict[tuple[str, str], tuple[int, int, int]] = {}
+        #: Per state: the counters its moves test or count, those they may reset, and its plans by shape (the
+        #: slots held, those counters below their bound, those at 0, as one int).
+        self._state_mask: dict[str, tuple[int, int, dict[int, Plan]]] = {}
+        self._kinds = {s.name: END if s.terminal else NONE if s.name not in self.inputs
+                       else CALL if s.kind == "call" else QUESTION for s in self.spec.states}
         self._edge_faults: dict[tuple[str, int, str], tuple[tuple[str, str], ...]] = {}
         self._edges_checked: set[tuple[str, int, str]] = set()
         self._problems: list[tuple[str, int, int | None, str]] = []  # property, configuration, input, text
@@ -347,17 +360,30 @@ class Explorer:
         cfg = self.cfgs[cfg_id]
         for k, inp in enumerate(self.inputs[state.name]):
             outcome = self._classify(state, inp)
+            key: object = ("outcome", outcome) if inp.kind != "answer" and not state.keep else ("input", k)
             if inp.kind != "answer":
-                move = moves[k] = self._learn(cfg, inp)
-                if move.how != BROKE and move.outcome != outcome:
+                if key in keys:  # only the outcome the machine reads matters: no move to write down
+                    got, broke = self._reading(cfg, inp)
+                else:
+                    move = moves[k] = self._learn(cfg, inp)
+                    got, broke = move.outcome, move.how == BROKE
+                if not broke and got != outcome:
                     self._problems.append(("classified", cfg_id, k, f"state {state.name!r}: {inp.label} moved the "
-                                           f"machine as {move.outcome}, fsm.classify reads it as {outcome}"))
-            if inp.kind != "answer" and not state.keep:
-                keys.append(("outcome", outcome))
-            else:  # answers, and calls that keep result fields: no grouping
-                keys.append(("input", k))
+                                           f"machine as {got}, fsm.classify reads it as {outcome}"))
+            keys.append(key)  # answers, and calls that keep result fields: no grouping
         self._classes[state.name] = keys
         return keys, moves
+
+    def _reading(self, cfg: Config, inp: Input) -> tuple[str, bool]:
+        """The outcome the real machine reads ``inp`` as at ``cfg``, and whether it broke."""
+        flow = self._flow(cfg)
+        self.machine_steps += 1
+        try:
+            self.apply(flow, inp)
+        except Exception:  # noqa: BLE001 - a broken machine is reported where its moves are learned
+            return "", True
+        trace = flow.trace
+        return (trace[-1].outcome, False) if trace else (flow._last[0], True)
 
     def expand(self, i: int) -> list[tuple[int, int, str]]:
         """The successors of configuration ``i`` (computed once)."""
@@ -365,15 +391,16 @@ class Explorer:
         if done is not None:
             return done
         name, cid, vid = self.keys[i]
-        state = self.states[name]
         out: list[tuple[int, int, str]] = []
         self.succ[i] = out
-        if state.terminal:
+        kind = self._kinds[name]
+        if kind == END:
             return out
-        if name not in self.inputs:
+        state = self.states[name]
+        if kind == NONE:
             self._problems.append(("way_out", i, None, f"state {name!r} has no call or question"))
             return out
-        if state.kind == "call":
+        if kind == CALL:
             self._check_call(i, state)
         # A move of the machine depends on nothing but the state, the outcome, where the counters its edges
         # test or count stand against their bounds, which per-call counters are at 0, and the slots held
@@ -383,44 +410,40 @@ class Explorer:
         below, zero = self._masks[cid]
         held = self._held_of[vid]
         plan = None
+        width = self._width
         masks = self._state_mask.get(name) if self.learn else None
         if masks is not None:
-            shape = (((held << self._width) | (below & masks[0])) << self._width) | (zero & masks[1])
-            plan = self._plans[name].get(shape)
+            plan = masks[2].get((((held << width) | (below & masks[0])) << width) | (zero & masks[1]))
         if plan is None:
             plan, cacheable = self._plan(i, state, below, zero, held)
             if cacheable and self.learn:
                 masks = self._state_mask[name]
-                shape = (((held << self._width) | (below & masks[0])) << self._width) | (zero & masks[1])
-                self._plans.setdefault(name, {})[shape] = plan
+                masks[2][(((held << width) | (below & masks[0])) << width) | (zero & masks[1])] = plan
         tried, steps, dedupe = plan
         self.tried[i] = tried
         ids = self.ids
         ways_in = self.ways_in
         seen: set[tuple[int, str]] | None = set() if dedupe else None
-        for k, move, faults, broke in steps:
-            how = move.how
+        for k, how, target, counted, effect, writes, written, fixed, outcome, faults, broke in steps:
             if how == CHANGE:
-                nc = move.counters.get(cid)
-                if nc is None:
-                    nc = self._count(move, cid)
+                nc = counted.get(cid, -1)
+                if nc < 0:
+                    nc = self._count(counted, effect, cid)
                 nv = vid
-                if move.writes:
-                    nv = move.values.get(vid, -1)
+                if writes:
+                    nv = written.get(vid, -1)
                     if nv < 0:
-                        nv = self._write(move, vid)
-                key = (move.target, nc, nv)
+                        nv = self._write(written, writes, vid)
+                key = (target, nc, nv)
             elif how == BROKE:
                 assert broke is not None
                 self._problems.append((broke[0], i, k, broke[1]))
                 continue
             else:
-                assert move.fixed is not None
-                key = move.fixed
+                key = fixed
             j = ids.get(key)
             if j is None:
                 j = self._add(key)
-            outcome = move.outcome
             if seen is not None:
                 if (j, outcome) in seen:
                     continue
@@ -428,7 +451,7 @@ class Explorer:
             out.append((k, j, outcome))
             ways_in[j] += 1
             if faults:
-                edge = (name, k, move.target)
+                edge = (name, k, target)
                 if edge not in self._edges_checked:  # the first time is the shortest run (breadth first)
                     self._edges_checked.add(edge)
                     self._problems.extend((prop, i, k, text) for prop, text in faults)
@@ -436,17 +459,19 @@ class Explorer:
             self._problems.append(("way_out", i, None, f"state {name!r}: no answer moves the machine on"))
         return out
 
-    def _count(self, move: Move, cid: int) -> int:
+    def _count(self, counted: dict[int, int], effect: Effect, cid: int) -> int:
+        """The counters id a move adding or resetting ``effect`` makes of ``cid``, memoised in ``counted``."""
         counters = list(self.counters[cid])
-        for n, e in move.effect:
+        for n, e in effect:
             counters[n] = 0 if e is None else min(counters[n] + e, self._bounds[n])
-        found = move.counters[cid] = self._cid(tuple(counters))
+        found = counted[cid] = self._cid(tuple(counters))
         return found
 
-    def _write(self, move: Move, vid: int) -> int:
+    def _write(self, written: dict[int, int], writes: Values, vid: int) -> int:
+        """The values id a move writing ``writes`` makes of ``vid``, memoised in ``written``."""
         values = dict(self.vals[vid])
-        values.update(move.writes)
-        found = move.values[vid] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
+        values.update(writes)
+        found = written[vid] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
         return found
 
     def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> tuple[Plan, bool]:
@@ -482,9 +507,8 @@ class Explorer:
             state_zero |= shape[1]
             distinct.append((k, learned))
         if name not in self._state_mask and self.learn:
-            self._state_mask[name] = (state_below, state_zero)
-            self._plans.setdefault(name, {})
-        steps = []
+            self._state_mask[name] = (state_below, state_zero, {})
+        steps: list[Step] = []
         outcomes: set[str] = set()
         dedupe = False
         for k, move in distinct:
@@ -497,21 +521,27 @@ class Explorer:
                 faults = self._faults(state, k, move.target)
                 dedupe = dedupe or move.outcome in outcomes
                 outcomes.add(move.outcome)
-            steps.append((k, move, faults, broke))
+            steps.append((k, move.how, move.target, move.counters, move.effect, move.writes, move.values,
+                          move.fixed or NO_KEY, move.outcome, faults, broke))
         return (tried, tuple(steps), dedupe), all(move.how != EXACT for _, move in distinct)
 
     def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int, int]:
         """Masks of the counters a move on ``outcome`` at ``state`` tests or counts, of those it may reset, and
         of those it tests (which alone choose the edge: all a move to an end depends on)."""
+        found = self._outcome_shape.get((state.name, outcome))
+        if found is None:
+            found = self._outcome_shape[(state.name, outcome)] = self._masks_of(state, outcome)
+        self._class_shape[(state.name, key)] = found
+        return found
+
+    def _masks_of(self, state: State, outcome: str) -> tuple[int, int, int]:
         idx = self.compiled.counter_index
         alts = state.alternatives(outcome)
         tested = {idx[e.guard.name] for e in alts if e.guard is not None and e.guard.name in idx}
         used = set(tested)
         used |= {idx[e.count] for e in alts if e.count in idx}
         used |= {idx[t.counts] for e in alts if (t := self.states.get(e.target)) and t.counts in idx}
-        found = (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress), sum(1 << x for x in tested))
-        self._class_shape[(state.name, key)] = found
-        return found
+        return (sum(1 << x for x in used), sum(1 << x for x in self.compiled.progress), sum(1 << x for x in tested))
 
     def _learn(self, cfg: Config, inp: Input) -> Move:
         """Move the real machine once from ``cfg`` on ``inp`` and write down what it did, as a change."""
