@@ -17,7 +17,16 @@ against their bounds, which per-call counters are at 0, and which slots are
 held. The machine is moved for real once per such shape and the change it
 made (counts added or reset, values written, target) is replayed on the other
 configurations of that shape; ``learn=False`` moves it from every
-configuration instead, and the tests check that both give the same graph.
+configuration instead, and the tests check that both give the same graph. A
+move to an end is learned once per verdict of the guards its edges test
+(counts, resets and values mean nothing at an end), and the moves the
+machine makes while its reading of each message is checked against
+fsm.classify are learned moves too.
+
+Replaying is cheap: counters and values are interned (``Explorer.counters``,
+``Explorer.vals``), so a configuration is keyed by a state and two small
+ints; a learned move is laid out as a flat step that memoises what it makes
+of each counters id and values id, so most replays are two dict look-ups.
 """
 
 from __future__ import annotations
@@ -209,7 +218,8 @@ class Explorer:
         self.counters: list[tuple[int, ...]] = []
         self._counter_ids: dict[tuple[int, ...], int] = {}
         self._masks: list[tuple[int, int]] = []
-        self._by_effect: dict[tuple[tuple[int, int | None], ...], dict[int, int]] = {}
+        #: Per effect on the counters, what it makes of each counters id (moves that count alike share it).
+        self._by_effect: dict[Effect, dict[int, int]] = {}
         self._call_checks: dict[tuple[str, int], tuple[list[tuple[str, str]], bool]] = {}
         self.ids: dict[Key, int] = {}
         #: Per configuration: unique successors (first input index, next id, outcome), or None before expansion.
