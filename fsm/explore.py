@@ -13,8 +13,10 @@ executor does, and records what is wrong with a call or an edge on the way.
 Speed without a second description of the flow: inputs that the classifier
 reads as the same outcome move the machine alike, and a move depends only on
 the state, the outcome, where the counters its edges test or count stand
-against their bounds, which per-call counters are at 0, and which slots are
-held. The machine is moved for real once per such shape and the change it
+against their bounds, and which per-call counters are at 0 (no guard reads a
+value: values are only written, by answers and kept result fields, so the
+values held shape no move). The machine is moved for real once per such
+shape and the change it
 made (counts added or reset, values written, target) is replayed on the other
 configurations of that shape; ``learn=False`` moves it from every
 configuration instead, and the tests check that both give the same graph. A
@@ -211,9 +213,6 @@ class Explorer:
         #: Every distinct set of values held (slot, value), by id: configurations hash small ints.
         self.vals: list[Values] = []
         self._val_ids: dict[Values, int] = {}
-        #: Per values id: an id of the set of slots held.
-        self._held_of: list[int] = []
-        self._held_sets: dict[tuple[str, ...], int] = {}
         #: Every distinct tuple of counters, by id, and per id (counters below their bound, counters at 0) as masks.
         self.counters: list[tuple[int, ...]] = []
         self._counter_ids: dict[tuple[int, ...], int] = {}
@@ -236,8 +235,8 @@ class Explorer:
         self._ends: dict[object, Move] = {}
         self._class_shape: dict[tuple[str, object], tuple[int, int, int]] = {}
         self._outcome_shape: dict[tuple[str, str], tuple[int, int, int]] = {}
-        #: Per state: the counters its moves test or count, those they may reset, and its plans by shape (the
-        #: slots held, those counters below their bound, those at 0, as one int).
+        #: Per state: the counters its moves test or count, those they may reset, and its plans by shape (those
+        #: counters below their bound, those at 0, as one int).
         self._state_mask: dict[str, tuple[int, int, dict[int, Plan]]] = {}
         self._kinds = {s.name: END if s.terminal else NONE if s.name not in self.inputs
                        else CALL if s.kind == "call" else QUESTION for s in self.spec.states}
@@ -267,8 +266,6 @@ class Explorer:
         if found is None:
             found = self._val_ids[values] = len(self.vals)
             self.vals.append(values)
-            slots = tuple(slot for slot, _ in values)
-            self._held_of.append(self._held_sets.setdefault(slots, len(self._held_sets)))
         return found
 
     def _cid(self, counters: tuple[int, ...]) -> int:
@@ -413,22 +410,21 @@ class Explorer:
         if kind == CALL:
             self._check_call(i, state)
         # A move of the machine depends on nothing but the state, the outcome, where the counters its edges
-        # test or count stand against their bounds, which per-call counters are at 0, and the slots held
-        # (guards are "below" tests, counts add one or go back to 0, values are only written). So one real
+        # test or count stand against their bounds, and which per-call counters are at 0 (guards are "below"
+        # tests, counts add one or go back to 0, values are only written, never read by a guard). So one real
         # move per such shape is learned and replayed on the configurations alike; what it writes is seen
         # by identity (the learning flow holds fresh objects).
         below, zero = self._masks[cid]
-        held = self._held_of[vid]
         plan = None
         width = self._width
         masks = self._state_mask.get(name) if self.learn else None
         if masks is not None:
-            plan = masks[2].get((((held << width) | (below & masks[0])) << width) | (zero & masks[1]))
+            plan = masks[2].get(((below & masks[0]) << width) | (zero & masks[1]))
         if plan is None:
-            plan, cacheable = self._plan(i, state, below, zero, held)
+            plan, cacheable = self._plan(i, state, below, zero)
             if cacheable and self.learn:
                 masks = self._state_mask[name]
-                masks[2][(((held << width) | (below & masks[0])) << width) | (zero & masks[1])] = plan
+                masks[2][((below & masks[0]) << width) | (zero & masks[1])] = plan
         tried, steps, dedupe = plan
         self.tried[i] = tried
         ids = self.ids
@@ -484,7 +480,7 @@ class Explorer:
         found = written[vid] = self._vid(tuple(sorted(values.items(), key=itemgetter(0))))
         return found
 
-    def _plan(self, i: int, state: State, below: int, zero: int, held: int) -> tuple[Plan, bool]:
+    def _plan(self, i: int, state: State, below: int, zero: int) -> tuple[Plan, bool]:
         """For each input, which of the distinct learned moves it makes (learning those not known yet), and
         whether the plan holds for every configuration of this shape (no move made for this one only)."""
         cfg = self.cfgs[i]
@@ -502,14 +498,14 @@ class Explorer:
             shape = self._class_shape.get((name, key)) if self.learn else None
             learned = None
             if shape is not None:
-                learned = self._learned.get((name, key, below & shape[0], zero & shape[1], held))
+                learned = self._learned.get((name, key, below & shape[0], zero & shape[1]))
                 if learned is None:  # the guards choose the edge; counts, resets and values do not matter at an end
                     learned = self._ends.get((name, key, below & shape[2]))
             if learned is None:
                 learned = made.get(k) or self._learn(cfg, self.inputs[name][k])
                 shape = self._shape(state, key, learned.outcome)
                 if learned.how != EXACT and not (learned.how == BROKE and learned.outcome == ""):
-                    self._learned[(name, key, below & shape[0], zero & shape[1], held)] = learned
+                    self._learned[(name, key, below & shape[0], zero & shape[1])] = learned
                 if learned.how == TO:
                     self._ends[(name, key, below & shape[2])] = learned
             assert shape is not None
