@@ -516,6 +516,7 @@ class Explorer:
             self._state_mask[name] = (state_below, state_zero, {})
         steps: list[Step] = []
         outcomes: set[str] = set()
+        alike: set[object] = set()
         dedupe = False
         for k, move in distinct:
             broke = None
@@ -524,6 +525,10 @@ class Explorer:
                 prop, _, text = (move.broke or "way_out").partition(":")
                 broke = (prop, text or f"state {name!r} does not handle {move.outcome} ({self.inputs[name][k].label})")
             else:
+                same = (move.outcome, move.how, move.target, move.effect, move.writes, move.fixed)
+                if same in alike:  # it reaches the configuration an earlier move reaches, on the same outcome
+                    continue
+                alike.add(same)
                 faults = self._faults(state, k, move.target)
                 dedupe = dedupe or move.outcome in outcomes
                 outcomes.add(move.outcome)
