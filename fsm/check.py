@@ -160,18 +160,20 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
             flagged.add(prop)
             result.transcripts[prop], result.traces[prop] = ex.run_path(path)
 
+    expand, problems, popleft, push = ex.expand, ex._problems, todo.popleft, todo.append
     while todo:
-        node = todo.popleft()
+        node = popleft()
         i, pins, passes, run = node
-        first.setdefault(i, node)
-        succ = ex.expand(i)
-        if seen_problems < len(ex._problems):
-            for prop, where, found, text in ex._problems[seen_problems:]:
+        if i not in first:
+            first[i] = node
+        succ = expand(i)
+        if seen_problems < len(problems):
+            for prop, where, found, text in problems[seen_problems:]:
                 # A call's own fault (parameters, secrets): show the call itself, whatever the answer.
                 k = 0 if found is None and prop in ("parameters", "secrets") else found
                 base = unwind(parent, first.get(where, node))
                 flag(prop, text, (*base, (where, k)) if k is not None else base)
-            seen_problems = len(ex._problems)
+            seen_problems = len(problems)
         transitions += tried[i]
         if not succ:
             continue
@@ -190,7 +192,7 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
             if nxt in parent:
                 continue
             parent[nxt] = (node, k)
-            todo.append(nxt)
+            push(nxt)
             if p2 > bp and p2 != pins and "pin_bound" not in flagged:
                 flag("pin_bound", f"a run submits the PIN more than {bp} times (max_pin_attempts)",
                      unwind(parent, nxt))
