@@ -52,7 +52,6 @@ from fsm.options import Options, make_options
 from fsm.secret import MASK, SECRET_NAMES, Secret
 from fsm.spec import FlowSpec, State
 from fsm.transcript import REPLIES, STAND_IN, Transcript, outcome_json, record_answer, record_call
-from fsm.validate import problems as definition_problems
 
 #: Steps whose calls submit a PIN the SDK checks (PROTOCOL.md: steps 8, C and E's OTP).
 PIN_STEPS = frozenset({"8", "C", "E"})
@@ -188,7 +187,6 @@ class Explorer:
         self.learn = learn
         self.spec = FLOWS[flow] if isinstance(flow, str) else flow
         self.options = options
-        self.definition = definition_problems(self.spec)
         shipped = FLOWS.get(self.spec.name) is self.spec
         self.compiled: Compiled = compiled(self.spec.name) if shipped else Compiled(self.spec, validate=False)
         self.states = self.compiled.states
