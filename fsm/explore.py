@@ -100,9 +100,9 @@ class Move:
 
 #: One distinct move of a plan, laid out for the replay loop: first input, how (CHANGE, TO, EXACT, BROKE), target
 #: state, the counters memo (counters id -> counters id) and the effect, the writes and the values memo (values id
-#: -> values id), the fixed configuration (TO, EXACT), outcome, what is wrong with the edge ((property, text)
-#: pairs), and for a broken move the (property, text) it reports.
-Step = tuple[int, int, str, dict[int, int], Effect, Values, dict[int, int], Key, str,
+#: -> values id), the fixed configuration (TO, EXACT) and its id for a move to an end (else -1), outcome, what
+#: is wrong with the edge ((property, text) pairs), and for a broken move the (property, text) it reports.
+Step = tuple[int, int, str, dict[int, int], Effect, Values, dict[int, int], Key, int, str,
              tuple[tuple[str, str], ...], tuple[str, str] | None]
 #: A state's moves under one shape: how many inputs were tried, the distinct moves, and whether two moves may
 #: reach the same configuration on the same outcome (then successors are deduplicated).
@@ -428,8 +428,10 @@ class Explorer:
         ids = self.ids
         ways_in = self.ways_in
         seen: set[tuple[int, str]] | None = set() if dedupe else None
-        for k, how, target, counted, effect, writes, written, fixed, outcome, faults, broke in steps:
-            if how == CHANGE:
+        for k, how, target, counted, effect, writes, written, fixed, at, outcome, faults, broke in steps:
+            if at >= 0:  # a move to an end: its configuration was added with the plan
+                j = at
+            elif how == CHANGE:
                 nc = counted.get(cid, -1)
                 if nc < 0:
                     nc = self._count(counted, effect, cid)
@@ -439,15 +441,17 @@ class Explorer:
                     if nv < 0:
                         nv = self._write(written, writes, vid)
                 key = (target, nc, nv)
+                j = ids.get(key, -1)
+                if j < 0:
+                    j = self._add(key)
             elif how == BROKE:
                 assert broke is not None
                 self._problems.append((broke[0], i, k, broke[1]))
                 continue
             else:
-                key = fixed
-            j = ids.get(key)
-            if j is None:
-                j = self._add(key)
+                j = ids.get(fixed, -1)
+                if j < 0:
+                    j = self._add(fixed)
             if seen is not None:
                 if (j, outcome) in seen:
                     continue
@@ -531,7 +535,8 @@ class Explorer:
                 dedupe = dedupe or move.outcome in outcomes
                 outcomes.add(move.outcome)
             steps.append((k, move.how, move.target, move.counters, move.effect, move.writes, move.values,
-                          move.fixed or NO_KEY, move.outcome, faults, broke))
+                          move.fixed or NO_KEY, self._add(move.fixed) if move.how == TO and move.fixed else -1,
+                          move.outcome, faults, broke))
         return (tried, tuple(steps), dedupe), all(move.how != EXACT for _, move in distinct)
 
     def _shape(self, state: State, key: object, outcome: str) -> tuple[int, int, int]:
