@@ -127,12 +127,20 @@ class Compiled:
         # the bare table. Only where two alternatives of one outcome share a target (not in the shipped
         # flows) does the target not tell the edge; those edges report themselves by an ``after`` callback.
         self.moves: dict[tuple[str, str, str], _Move] = {}
+        #: The slots each call state's parameters may read (under any dialect): the trace keeps their values.
+        self.slots: dict[str, tuple[str, ...]] = {
+            name: tuple(dict.fromkeys(p.slot for p in entry.params if p.slot)) for name, entry in self.entries.items()}
+        self.events = self.machine.events
+        #: By state and outcome, the move of an outcome that has one edge there (the target need not be read).
+        self.single: dict[str, dict[str, _Move]] = {s.name: {} for s in flow.states}
         for state in flow.states:
             for edge in state.edges:
                 alternatives = [e.target for e in state.edges if e.outcome == edge.outcome]
                 told = len(alternatives) == len(set(alternatives))
                 if told:
                     self.moves[state.name, edge.outcome, edge.target] = self._move(state, edge)
+                    if len(alternatives) == 1:
+                        self.single[state.name][edge.outcome] = self.moves[state.name, edge.outcome, edge.target]
                 self.machine.add_transition(
                     trigger=edge.outcome,
                     source=state.name,
@@ -164,7 +172,9 @@ class Compiled:
         """What taking ``edge`` does to a flow, worked out once."""
         own = self.counter_index[edge.count] if edge.count is not None else None
         resets = tuple(i for i in self.progress if i != own)
-        return (source, edge, self._effect(source, edge), resets, self.states[edge.target].terminal)
+        end = (edge.cause, edge.code) if self.states[edge.target].terminal else None
+        counts = self._effect(source, edge)
+        return (source, edge.target, bool(counts or resets), counts, resets, end, self.slots.get(source.name, ()))
 
     def _guard(self, edge: Edge) -> Callable[[Any], bool]:
         guard = edge.guard
@@ -190,10 +200,12 @@ def _shortcut(ev: Any) -> bool:
     return bool(ev.model.options.shortcut_allowed)
 
 
-#: (source, edge, counters to add one to, counters reset, whether the target is terminal).
-_Move = tuple[State, Edge, tuple[int, ...], tuple[int, ...], bool]
-#: One trace entry as recorded: (source, target, outcome, code, masked parameters or None).
-_Step = tuple[State, str, str, int | None, tuple[tuple[str, str], ...] | None]
+#: (source, target, whether any counter changes, counters to add one to, counters reset, (cause, code) when
+#: the target is terminal, the slots the source's call may read).
+_Move = tuple[State, str, bool, tuple[int, ...], tuple[int, ...], tuple[str | None, int | None] | None,
+              tuple[str, ...]]
+#: One trace entry as recorded: (source, target, outcome, code, the values of the move's slots or None).
+_Step = tuple[State, str, str, int | None, tuple[str | Secret | None, ...] | None]
 
 
 def _took(move: _Move, ev: Any) -> None:
@@ -248,9 +260,12 @@ class Flow:
         self._steps = cast(list[TraceEntry | _Step], entries)
 
     def _entry(self, step: _Step) -> TraceEntry:
-        source, target, outcome, code, masked = step
+        source, target, outcome, code, held = step
         if source.kind == "call":
             entry = self._c.entries[source.name]
+            masked = self._plans[source.name].masked
+            if masked is None:
+                masked = self._masked(source, held)
             return TraceEntry(step=source.step, state=source.name, kind="call", name=entry.api, op=entry.op,
                               parameters=dict(masked) if masked is not None else {}, outcome=outcome,
                               target=target, code=code)
@@ -285,7 +300,8 @@ class Flow:
         state = self._c.states[self.state]
         kind = state.kind
         if kind == "call":
-            return self._call(state)
+            call = self._plans[state.name].call  # the same Call for every flow when it reads no slot
+            return call if call is not None else self._call(state)
         if kind == "question":
             return self._question(state)
         return None
@@ -308,23 +324,25 @@ class Flow:
         entry = plan.entry
         return new_call(entry.op, entry.api, tuple(params), state.step, state.name, entry.key)
 
-    def _masked(self, state: State) -> tuple[tuple[str, str], ...] | None:
-        """The parameters of ``state``'s call with secrets masked; None when an input is not held
-        (after a resume, secrets may not be)."""
+    def _masked(self, state: State, held: tuple[str | Secret | None, ...] | None,
+                ) -> tuple[tuple[str, str], ...] | None:
+        """The parameters of ``state``'s call with secrets masked, from the values its slots ``held`` when
+        the call was answered; None when an input was not held (after a resume, secrets may not be)."""
         plan = self._plans[state.name]
         if plan.masked is not None:
             return plan.masked
-        values = self.values
+        slots = self._c.slots[state.name]
+        values = dict(zip(slots, held or (None,) * len(slots), strict=True))
         out: list[tuple[str, str]] = []
         for name, value, slot in plan.params:
             if slot is None:
                 assert value is not None
                 out.append((name, value))
             else:
-                held = values.get(slot)
-                if held is None:
+                got = values.get(slot)
+                if got is None:
                     return None
-                out.append((name, MASK if isinstance(held, Secret) else held))
+                out.append((name, MASK if isinstance(got, Secret) else got))
         return tuple(out)
 
     def _question(self, state: State) -> Question:
@@ -364,23 +382,49 @@ class Flow:
         :class:`StaleMessage`.
         """
         c = self._c
-        state = c.states[self.state]
+        source = self.state
+        state = c.states[source]
         if state.kind != "call":
             self._need("call")
         error: MalformedMessage | None = None
+        seen = self._seen
         try:
             msg = parse_message(message)
-            if msg.transaction_id in self._seen:
-                raise StaleMessage(self.state, "this transactionId was already received")
-            outcome = classify(state, c.entries[state.name], msg)
+            tid = msg.transaction_id
+            if tid in seen:
+                raise StaleMessage(source, "this transactionId was already received")
+            outcome = classify(state, c.entries[source], msg)
         except MalformedMessage as exc:
             error = exc.at_step(state.step)
         if error is not None:  # raised outside the handler, so no __context__ ties it to the message
             raise error
-        self._seen.add(msg.transaction_id)
+        seen.add(tid)
         if state.keep and msg.result is not None:
             self._keep(state, msg.result)
-        self._fire(outcome, msg.error_code, "")
+        # _fire(outcome, msg.error_code, ""), written out: this is every step's path.
+        if outcome not in c.handles[source]:  # the validated table makes this unreachable
+            raise DefinitionError(self.name, [f"state {source!r} does not handle {outcome}"])
+        code = msg.error_code
+        self._last = (outcome, code, "")
+        if not c.events[outcome].trigger(self):  # no guard held, the flow stays (the checker sees it)
+            return
+        move = c.single[source].get(outcome) or c.moves.get((source, outcome, self.state))
+        if move is None:  # the edge's own callback has done it
+            return
+        # self._took(move), written out:
+        _, target, touches, counts, resets, end, slots = move
+        if touches:
+            counters = self.counters
+            for i in resets:
+                counters[i] = 0
+            for i in counts:
+                counters[i] += 1
+        self._last = (outcome, code, target)
+        self._steps.append((state, target, outcome, code, tuple(map(self.values.get, slots)) if slots else None))
+        if end is not None:
+            self._end = (end[0], end[1] if end[1] is not None else code, "")
+        if self._log is not None:
+            self._logged(state, outcome, target, code)
 
     def receive_exception(self, exc: BaseException) -> None:
         """The outstanding call failed with ``exc`` (raised by the port, or a malformed message).
@@ -437,35 +481,36 @@ class Flow:
         if outcome not in c.handles[source]:  # the validated table makes this unreachable
             raise DefinitionError(self.name, [f"state {source!r} does not handle {outcome}"])
         self._last = (outcome, code, detail)
-        if c.machine.events[outcome].trigger(self):  # False: no guard held, the flow stays (the checker sees it)
+        if c.events[outcome].trigger(self):  # False: no guard held, the flow stays (the checker sees it)
             move = c.moves.get((source, outcome, self.state))
             if move is not None:  # None: the edge's own callback has done it
                 self._took(move)
 
     def _took(self, move: _Move) -> None:
         """Once the machine has taken an edge: count, reset, trace, end."""
-        source, edge, counts, resets, terminal = move
+        source, target, touches, counts, resets, end, slots = move
         outcome, code, detail = self._last
-        counters = self.counters
-        for i in resets:
-            counters[i] = 0
-        for i in counts:
-            counters[i] += 1
-        target = edge.target
+        if touches:
+            counters = self.counters
+            for i in resets:
+                counters[i] = 0
+            for i in counts:
+                counters[i] += 1
         self._last = (outcome, code, target)
-        if source.call is not None:
-            masked = self._plans[source.name].masked
-            self._steps.append((source, target, outcome, code, self._masked(source) if masked is None else masked))
-        else:
-            self._steps.append((source, target, outcome, code, None))
-        if terminal:
-            self._end = (edge.cause, edge.code if edge.code is not None else code, detail)
+        # The values the call read, not yet masked: the trace masks them when it is read.
+        self._steps.append((source, target, outcome, code, tuple(map(self.values.get, slots)) if slots else None))
+        if end is not None:
+            cause, own = end
+            self._end = (cause, own if own is not None else code, detail)
         if self._log is not None:
-            # The edge is taken: a failing host logger must not make the caller think it was not.
-            with contextlib.suppress(Exception):
-                self._log.info("fsm.transition", flow=self.name, step=source.step, state=source.name,
-                               api=source.call and self._c.entries[source.name].api, outcome=outcome,
-                               target=target, error_code=code)
+            self._logged(source, outcome, target, code)
+
+    def _logged(self, source: State, outcome: str, target: str, code: int | None) -> None:
+        # The edge is taken: a failing host logger must not make the caller think it was not.
+        with contextlib.suppress(Exception):
+            self._log.info("fsm.transition", flow=self.name, step=source.step, state=source.name,
+                           api=source.call and self._c.entries[source.name].api, outcome=outcome,
+                           target=target, error_code=code)
 
     # -- the end ---------------------------------------------------------------
 
