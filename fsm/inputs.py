@@ -48,3 +48,8 @@ def valid(name: str, value: object, *, new_pin: bool = False) -> bool:
     if pattern is None or pattern.fullmatch(value) is None:
         return False
     return not (new_pin and weak_pin(value))
+
+
+def rule(name: str, *, new_pin: bool = False) -> str:
+    """The words of the rule an answer for ``name`` must follow (a new PIN's rule is stricter)."""
+    return RULES["newPIN"] if new_pin else RULES.get(name, "")

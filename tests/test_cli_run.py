@@ -96,3 +96,24 @@ def test_interactive_session_reads_answers_from_stdin() -> None:
     assert code is not None
     assert proc.returncode == 0, "".join(lines)
     assert "✓ enrolled" in "".join(lines)
+
+
+def test_interactive_reask_says_the_rule(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An invalid answer is asked again with the rule it broke (an obvious new PIN is refused)."""
+    pins = iter(["1234", "402718"])
+    prompts: list[str] = []
+    shown: list[str] = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        if "smsCode" in prompt:
+            shown.append(capsys.readouterr().out)
+            return shown[-1].rsplit("SMS to", 1)[1].split("\n")[0].rsplit(":", 1)[1].strip()
+        return next(pins)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main(["run", "enrollment", "--account", "phone", "--interactive"]) == 0
+    pin_prompts = [p for p in prompts if "pinCode" in p]
+    assert len(pin_prompts) == 2
+    assert "again" not in pin_prompts[0]
+    assert "invalid answer: 4 to 8 ASCII digits, not an obvious one" in pin_prompts[1]

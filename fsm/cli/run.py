@@ -16,6 +16,7 @@ from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.errors import FsmError
 from fsm.executor import run
 from fsm.flows import FLOWS
+from fsm.inputs import rule
 from fsm.machine import Outcome, TraceEntry, start
 from fsm.messages import CANCEL, FORGOT_PIN, Answer, Question
 from fsm.options import METHODS, Options
@@ -141,7 +142,11 @@ class _Console:
         if not self.interactive:
             return self.person.provide(question)
         hint = " ('forgot' if you forgot it)" if question.can_forget_pin else ""
-        again = f" [again: {spec.OUTCOME_WORDS.get(question.why, question.why)}]" if question.why else ""
+        again = ""
+        if question.why:
+            words = rule(question.name, new_pin=question.new_pin) if question.why == spec.INVALID else ""
+            hint_rule = f": {words}" if words else ""
+            again = f" [again: {spec.OUTCOME_WORDS.get(question.why, question.why)}{hint_rule}]"
         prompt = f"  ?     {question.name}: {question.prompt}{again}{hint} (empty to cancel): "
         try:
             raw = getpass.getpass(prompt) if question.secret and sys.stdin.isatty() else input(prompt)
