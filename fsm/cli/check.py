@@ -6,36 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.check import PROPERTIES, Result, check, stderr_progress
+from fsm.cli.options import add_options, options_of
 from fsm.errors import OptionError
 from fsm.flows import FLOWS
-from fsm.options import METHODS, Options, make_options
-
-BOUNDS = ("max_pin_attempts", "max_code_attempts", "max_restarts", "max_transient_retries")
-
-
-def add_options(p: argparse.ArgumentParser) -> None:
-    """The run options, as ``fsm run`` spells them (shared with ``fsm paths``)."""
-    p.add_argument("--platform", choices=PLATFORMS, default=None)
-    p.add_argument("--sdk-version", default=None, metavar="X.Y.Z")
-    p.add_argument("--method", choices=METHODS, default=None)
-    p.add_argument("--dialect", choices=DIALECTS, default=None)
-    for name in BOUNDS:
-        p.add_argument("--" + name.replace("_", "-"), type=int, default=None, metavar="N")
-
-
-def options_of(args: argparse.Namespace) -> Options:
-    given: dict[str, Any] = {}
-    for name in ("platform", "sdk_version", "method", "dialect", *BOUNDS):
-        value = getattr(args, name, None)
-        if value is not None:
-            given[name] = value
-    return make_options(**given)
+from fsm.options import METHODS
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

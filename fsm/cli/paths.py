@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fsm.cli.check import add_options, options_of
+from fsm.cli.options import add_options, options_of
 from fsm.errors import OptionError
 from fsm.flows import FLOWS
 

@@ -9,17 +9,17 @@ import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from fsm import spec
-from fsm.catalog import DIALECTS, PLATFORMS
+from fsm.cli.options import add_options, given_options
 from fsm.errors import FsmError
 from fsm.executor import run
 from fsm.flows import FLOWS
 from fsm.inputs import rule
 from fsm.machine import Outcome, TraceEntry, start
 from fsm.messages import CANCEL, FORGOT_PIN, Answer, Question
-from fsm.options import METHODS, Options
+from fsm.options import Options
 from fsm.ports import Person
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import PRESETS, Simulator
@@ -35,7 +35,6 @@ DEFAULT_ACCOUNT = {
     "modify-phone": "enrolled",
     "remove-vehicle": "enrolled",
 }
-BOUND_OPTIONS = ("max_pin_attempts", "max_code_attempts", "max_restarts", "max_transient_retries")
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,14 +46,9 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "answers are given, or those of --answers.",
     )
     p.add_argument("flow", choices=sorted(FLOWS), metavar="FLOW", help=f"one of: {', '.join(FLOWS)}")
-    p.add_argument("--platform", choices=PLATFORMS, default="android")
-    p.add_argument("--sdk-version", default="2.3.0", metavar="X.Y.Z")
-    p.add_argument("--method", choices=METHODS, default="auto", help="auto uses the shortcut (4.1) when it can")
-    p.add_argument("--dialect", choices=DIALECTS, default="tutorial")
+    add_options(p)
     p.add_argument("--account", choices=sorted(PRESETS), metavar="PRESET",
                    help="simulated account: " + "; ".join(f"{k}: {v}" for k, v in PRESETS.items()))
-    for name in BOUND_OPTIONS:
-        p.add_argument("--" + name.replace("_", "-"), type=int, default=None, metavar="N")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--answers", type=Path, metavar="FILE",
                       help='JSON answers given first: {"pinCode": ["1234", "forgot"], ...} or a list in order '
@@ -65,16 +59,6 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--draw", type=Path, metavar="FILE.svg", help="draw the run's path on the flow's diagram")
     p.add_argument("--seed", type=int, default=None, help="seed the simulator (same codes every run)")
     p.set_defaults(func=main)
-
-
-def _options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "platform": args.platform, "sdk_version": args.sdk_version, "method": args.method, "dialect": args.dialect,
-    }
-    for name in BOUND_OPTIONS:
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    return options
 
 
 _WORDS = {"forgot": FORGOT_PIN, "forgot pin": FORGOT_PIN, "cancel": CANCEL}
@@ -164,7 +148,7 @@ def main(args: argparse.Namespace) -> int:
     out = sys.stdout
     account = args.account or DEFAULT_ACCOUNT[args.flow]
     try:
-        options = _options(args)
+        options = given_options(args)
         flow = start(args.flow, **options)  # a bad option is reported before anything runs
         sim = Simulator(account, rng=None if args.seed is None else random.Random(args.seed))
         demo = DemoPerson(sim)
@@ -179,8 +163,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     console = _Console(sim, out, interactive, person, flow.spec)
     out.write(f"{flow.spec.title} ({args.flow}) against the simulator: account '{account}', "
-              f"{options['platform']}, SDK {options['sdk_version']}, method {options['method']}, "
-              f"dialect {options['dialect']}\n\n")
+              f"{flow.options.platform}, SDK {flow.options.sdk_version}, method {flow.options.method}, "
+              f"dialect {flow.options.dialect}\n\n")
     if args.record is not None:
         recorder = Recorder(sim, console)
         outcome, transcript = recorder.run(args.flow, on_step=lambda f: console.show(f.trace), **options)
@@ -192,7 +176,7 @@ def main(args: argparse.Namespace) -> int:
     if args.record is not None:
         out.write(f"transcript written to {args.record}\n")
     if args.draw is not None:
-        out.write(_draw(outcome, Options(**options), args.draw) + "\n")
+        out.write(_draw(outcome, flow.options, args.draw) + "\n")
     return 0 if outcome.ok else 1
 
 
