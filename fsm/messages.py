@@ -168,6 +168,8 @@ def parse_message(raw: object) -> Message:
     flat: dict[str, object] | None = None
     code: int | None = None
     if status == SUCCEEDED:
+        if raw.get("error") is not None:
+            raise MalformedMessage("error", "present on a SUCCEEDED message")
         result = raw.get("result")
         if result is not None:
             if type(result) is not dict and not isinstance(result, Mapping):

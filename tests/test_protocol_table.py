@@ -92,6 +92,11 @@ CALL_ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("update-pin", "C", failed(2315), {}, "C:newPIN"),
     ("update-pin", "C", failed(2308), {}, "C:oldPIN"),
     ("update-pin", "C", failed(2101), {}, "failed"),
+    # C: only 2308 (access refused: the old PIN is wrong) asks the old PIN again; any other code ends failed
+    ("update-pin", "C", failed(2001), {}, "failed"),
+    ("update-pin", "C", failed(2344), {}, "failed"),
+    ("update-pin", "C", failed(2310), {}, "failed"),
+    ("update-pin", "C", failed(9999), {}, "failed"),
     ("modify-phone", "1", ok(isDeviceActivated=False), {}, "failed"),
     ("modify-phone", "1", ok(isDeviceActivated=True), {}, "3"),
     ("modify-phone", "3", failed(2307), {}, "failed"),
@@ -312,3 +317,40 @@ def test_not_enrolled_ends_standalone_flows_without_a_call() -> None:
         assert f.action is None
         assert (out.state, out.cause) == ("failed", "not_enrolled")
         assert "enroll" in out.reason
+
+
+@pytest.mark.parametrize("code", [2001, 2344, 9999])
+def test_update_pin_other_codes_end_failed_with_that_code(code: int) -> None:
+    """PROTOCOL C: a code that is not a rejection of the PINs ends failed with that code, no PIN asked again."""
+    f = at("update-pin", "C")
+    f.receive(failed(code))
+    out = f.outcome
+    assert out is not None
+    assert (out.state, out.error_code, out.cause) == ("failed", code, "unexpected_error")
+
+
+@pytest.mark.parametrize("status", ["AlreadyEnrolled", "NotEnrolled"])
+def test_step_6_with_no_pin_submission_left_ends_before_asking_a_pin(status: str) -> None:
+    """PROTOCOL 6 (resolved ambiguity 8): with no PIN submission left, 6 ends failed instead of asking a PIN."""
+    f = at(E, "6", max_pin_attempts=2)
+    set_counter(f, "pin_attempts", 2)
+    f.receive(ok(status=status))
+    out = f.outcome
+    assert out is not None
+    assert (out.state, out.cause) == ("failed", "pin_attempts_exhausted")
+    g = at(E, "6", max_pin_attempts=2)
+    set_counter(g, "pin_attempts", 1)
+    g.receive(ok(status=status))
+    assert g.state in ("7:pinCode", "8:pinCode")
+
+
+def test_succeeded_with_an_error_is_malformed() -> None:
+    """PROTOCOL: a SUCCEEDED message that also carries ``error`` is not well formed; the flow is unchanged."""
+    f = at(E, "1")
+    with pytest.raises(fsm.MalformedMessage) as caught:
+        f.receive({"transactionId": "t1", "status": "SUCCEEDED", "result": {"isDeviceActivated": True},
+                   "error": {"code": 2317}})
+    assert caught.value.field == "error"
+    assert f.state == "1"
+    f.receive({"transactionId": "t2", "status": "SUCCEEDED", "result": {"isDeviceActivated": True}, "error": None})
+    assert f.state == "enrolled"

@@ -46,7 +46,13 @@ UPDATE_PIN = FlowSpec(
     name="update-pin",
     title="Update PIN code",
     counters=COUNTERS,
-    notes=(NEEDS_ENROLLMENT, "A person who forgot the old PIN is sent to B (reset PIN)."),
+    notes=(
+        NEEDS_ENROLLMENT,
+        "A person who forgot the old PIN is sent to B (reset PIN).",
+        "Only FAILED 2308 (inwebo: access refused: the old PIN is wrong) asks the old PIN again, at most "
+        "max_pin_attempts submissions in all; 2315 asks the new PIN again. Any other code (2001 not "
+        "initialised, 2344 not configured, an unknown code) ends failed with that code, like every other call.",
+    ),
     states=(
         _check_enrolled("C:oldPIN"),
         question("C:oldPIN", "C", "oldPIN", "your current PIN", "C:newPIN", tally="pin_attempts",
@@ -59,7 +65,7 @@ UPDATE_PIN = FlowSpec(
               *retry("same_pin", "C:newPIN", "same_pin", "same_pin_exhausted"),
               Edge(outcome="pin_rejected", target="C:oldPIN", guard=spec.below("pin_attempts")),
               fail("pin_rejected", "pin_attempts_exhausted")],
-             errors={2315: "same_pin"}, other_errors="pin_rejected", counts="pin_attempts"),
+             errors={2315: "same_pin", 2308: "pin_rejected"}, counts="pin_attempts"),
         *reset_pin([Edge(outcome=S, target=DONE)], on_2317=(fail(spec.ERROR_2317, "forbidden"),)),
         *END,
     ),

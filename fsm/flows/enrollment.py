@@ -35,6 +35,8 @@ ENROLLMENT = FlowSpec(
         "The tutorial's retry at step 8 is bounded by max_pin_attempts submissions in all, and the "
         "A -> 3 loop by max_restarts passes, so every run ends.",
         "A PIN refused by the SDK never resets the PIN count: not after a new SMS code, not after A.",
+        "Step 6: AlreadyEnrolled and NotEnrolled lead on to a PIN only while a PIN submission is left; when "
+        "none is, the flow ends failed (pin_attempts_exhausted) without asking for a PIN it could not send.",
         "An expired SMS code (2306 at step 6) counts as a refused code, so new codes are asked for at most "
         "max_code_attempts times (RELIABILITY.md E3; the tutorial gives no bound).",
     ),
@@ -81,7 +83,7 @@ ENROLLMENT = FlowSpec(
         question("6:smsCode", "6", "smsCode", "the enrollment SMS code", "6", tally="code_attempts"),
         call("6", "6", "Check PIN code", "check_enrollment_code",
              [*guarded("already_enrolled", "8:pinCode", "pin_attempts", "pin_attempts_exhausted"),
-              Edge(outcome="not_enrolled", target="7:pinCode"),
+              *guarded("not_enrolled", "7:pinCode", "pin_attempts", "pin_attempts_exhausted"),
               *retry("sms_invalid", "6:smsCode", "code_attempts", "code_attempts_exhausted"),
               *retry("sms_expired", "5", "code_attempts", "code_attempts_exhausted")],
              errors={2305: "sms_invalid", 2306: "sms_expired"}, on_2317=TO_A),
