@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "ci", max_examples=150, stateful_step_count=30, deadline=None, print_blob=True,
@@ -24,6 +24,12 @@ settings.register_profile(
 settings.register_profile(
     "nightly", max_examples=5000, stateful_step_count=60, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# ./dev mutate runs each mutant with this profile: the same examples every run (a mutant is killed or not, never
+# by luck), no example database, and no shrinking (a failing example is enough to kill a mutant).
+settings.register_profile(
+    "mutation", max_examples=150, stateful_step_count=30, deadline=None, derandomize=True, database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
