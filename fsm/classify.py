@@ -14,6 +14,9 @@ from fsm.errors import MalformedMessage
 from fsm.messages import Message
 from fsm.spec import State
 
+#: Stands for every code no table names (a parsed code is never negative).
+ANY_OTHER_CODE = -1
+
 
 def classify_code(state: State, code: int) -> str:
     """The outcome of FAILED ``code`` at ``state``."""
@@ -48,12 +51,12 @@ def classify_exception(exc: BaseException) -> str:
 
 
 def possible_outcomes(state: State, entry: Entry) -> tuple[str, ...]:
-    """Every outcome a call state can meet: what the environment can make of any answer."""
-    found = [*entry.output.outcomes, *state.errors.values(), spec.TRANSIENT, spec.ERROR_2317]
-    if not set(state.errors) >= INPUT_CODES:
-        found.append(spec.INPUT_ERROR)
-    found.append(state.other_errors or spec.UNEXPECTED_ERROR)
-    found += [spec.MALFORMED, spec.PORT_ERROR]
-    if FORBIDDEN in state.errors:
-        found.remove(spec.ERROR_2317)
+    """Every outcome a call state can meet: what the environment can make of any answer.
+
+    The codes are read by :func:`classify_code` itself (one code of each kind it tells apart), so this list
+    cannot disagree with it; the port's failures are always possible.
+    """
+    codes = [*state.errors, *sorted(TRANSIENT_CODES), FORBIDDEN, *sorted(INPUT_CODES), ANY_OTHER_CODE]
+    found = [*entry.output.outcomes, *(classify_code(state, code) for code in codes),
+             spec.TRANSIENT, spec.MALFORMED, spec.PORT_ERROR]
     return tuple(dict.fromkeys(found))

@@ -92,13 +92,14 @@ class Question:
     step: str
     state: str
     prompt: str
-    attempt: int = 1
-    why: str | None = None
-    secret: bool = False
+    #: 1 the first time; one more for each time it was asked again (invalid or refused answers).
+    attempt: int
+    why: str | None
+    secret: bool
     #: True where answering ``fsm.FORGOT_PIN`` leads somewhere (step 8, C).
-    can_forget_pin: bool = False
+    can_forget_pin: bool
     #: True where the person chooses a new PIN (obvious ones are refused).
-    new_pin: bool = False
+    new_pin: bool
 
 
 @methods
@@ -108,12 +109,8 @@ class Message:
 
     transaction_id: str
     status: Literal["SUCCEEDED", "FAILED"]
-    result: Mapping[str, object] | None = attrs.field(default=None, repr=False)
-    error_code: int | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == SUCCEEDED
+    result: Mapping[str, object] | None = attrs.field(repr=False)
+    error_code: int | None
 
     def __repr__(self) -> str:
         shown = None
@@ -146,7 +143,7 @@ def parse_code(code: object) -> int:
     """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
     if type(code) is int and code >= 0:
         return code
-    if type(code) is str and 0 < len(code) <= 9 and code.isascii() and code.isdigit():  # [0-9]{1,9}
+    if type(code) is str and len(code) <= 9 and code.isascii() and code.isdigit():  # [0-9]{1,9}: "" is no digit
         return int(code)
     raise MalformedMessage("error.code", "not an integer or a string of digits")
 

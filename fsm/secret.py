@@ -62,10 +62,3 @@ class Secret:
 
     def __copy__(self) -> Secret:
         return self
-
-
-def mask(name: str, value: object) -> object:
-    """``value`` as it may be shown, knowing it is the parameter ``name``."""
-    if isinstance(value, Secret) or name in SECRET_NAMES:
-        return MASK
-    return value
