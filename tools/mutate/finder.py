@@ -180,10 +180,10 @@ class _Finder:
             return
         import_time = level != "function"
         if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.scope.append(s.name)
             with self.at((s.lineno, max(s.lineno, s.body[0].lineno - 1)), import_time):
                 for default in [*s.args.defaults, *(k for k in s.args.kw_defaults if k is not None)]:
                     self.expr(default)
-            self.scope.append(s.name)
             self.body(s.body, "function", s)
             self.scope.pop()
             return
@@ -202,6 +202,13 @@ class _Finder:
         if name is not None:
             self.scope.append(name)
         full = (s.lineno, s.end_lineno or s.lineno)
+        swap = _BINOP_SWAPS.get(type(s.op)) if isinstance(s, ast.AugAssign) and full[0] == full[1] else None
+        if swap is not None:
+            assert isinstance(s, ast.AugAssign)
+            new = ast.AugAssign(target=s.target, op=swap(), value=s.value)
+            with self.at(full, import_time):
+                self.add("arithmetic", _Change(owner, fieldname, index, new), shown=(_one_line(s), _one_line(new)),
+                         cut=self.span(s), text=ast.unparse(new), line=s.lineno)
         if level == "function":
             self.statement_mutants(s, siblings, index, owner=owner, fieldname=fieldname, full=full)
         if not isinstance(s, _COMPOUND):

@@ -8,6 +8,7 @@ Every write gives the file an mtime of its own, so Python never reuses a ``.pyc`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,13 +131,31 @@ class Result:
 class Runner:
     """Runs mutants on a pool of workers (one mutant per worker at a time), tests chosen by coverage."""
 
-    def __init__(self, baseline: Baseline, workers: list[Worker], timeout_factor: float) -> None:
+    def __init__(
+        self, baseline: Baseline, workers: list[Worker], *, timeout_factor: float, confirm: bool,
+        not_oracles: Iterable[str] = (),
+    ) -> None:
         self.baseline = baseline
+        self.confirm = confirm
         self.free = list(workers)
         self.lock = threading.Lock()
         self.kills: Counter[str] = Counter()
         self.timeout_factor = timeout_factor
-        self.quickest_first = sorted(baseline.durations, key=lambda t: baseline.durations[t])
+        self.running: set[subprocess.Popen[str]] = set()
+        self.stopping = False
+        skip = tuple(not_oracles)
+        self.quickest_first = [
+            t for t in sorted(baseline.durations, key=lambda t: baseline.durations[t]) if not t.startswith(skip)
+        ]
+
+    def stop(self) -> None:
+        """Kill every run under way (their process groups) and start no other."""
+        with self.lock:
+            self.stopping = True
+            running = list(self.running)
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def tests_for(self, m: Mutant) -> list[str]:
         """The tests that ran the mutated statement; for code run at import, every other test after them.
@@ -157,13 +177,34 @@ class Runner:
         return sorted(tests, key=lambda t: -kills.get(t, 0))
 
     def run(self, m: Mutant) -> Result:
+        """Run ``m`` against the tests that ran its line; a survivor is then run against every other test.
+
+        The second run matters: a function whose result is cached (a memoised question, a compiled machine)
+        runs its lines in the first test that needs it only, and later tests use what it made.
+        """
         tests = self.tests_for(m)
-        if not tests:
+        if not tests and not self.confirm:
             return Result(m, "uncovered", detail="no test runs this line")
         with self.lock:
+            if self.stopping:
+                return Result(m, "error", detail="stopped")
             worker = self.free.pop()
         try:
-            return self.run_in(worker, m, tests)
+            first = self.run_in(worker, m, tests) if tests else Result(m, "uncovered")
+            if first.status not in ("survived", "uncovered") or not self.confirm:
+                return first
+            ran = set(tests)
+            rest = self.killers_first([t for t in self.quickest_first if t not in ran])
+            if not rest:
+                return first
+            second = self.run_in(worker, m, rest)
+            second.seconds += first.seconds
+            second.tests += first.tests
+            if second.status == "killed":
+                second.detail = "by a test that does not run the line (its result is cached, or made at import)"
+            elif first.status == "uncovered":
+                second.status, second.detail = "uncovered", "no test runs this line"
+            return second
         finally:
             with self.lock:
                 self.free.append(worker)
@@ -181,8 +222,11 @@ class Runner:
         worker.write(m.file, m.apply(original))
         began = time.monotonic()
         try:
-            proc = subprocess.Popen(cmd, cwd=worker.copy,  # noqa: S603  # fixed argv, test files of our own env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            proc = subprocess.Popen(cmd, cwd=worker.copy, env=env,  # noqa: S603  # fixed argv, our own tests
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                    start_new_session=True)  # its own process group, killed whole on timeout
+            with self.lock:
+                self.running.add(proc)
             try:
                 out, _ = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -190,6 +234,9 @@ class Runner:
                 proc.communicate()
                 return Result(m, "timeout", time.monotonic() - began, tests=len(tests),
                               detail=f"no answer in {timeout:.0f} s")
+            finally:
+                with self.lock:
+                    self.running.discard(proc)
         finally:
             worker.write(m.file, original)
         seconds = time.monotonic() - began
