@@ -26,6 +26,10 @@ FAILED: Literal["FAILED"] = "FAILED"
 MAX_TRANSACTION_ID = 128
 #: Longest string kept from a result field; longer ones are malformed.
 MAX_FIELD = 4096
+#: Most fields a result may have; more is malformed.
+MAX_RESULT_FIELDS = 64
+#: Most digits of an ``error.code`` given as a string.
+MAX_CODE_DIGITS = 9
 
 
 class Reply(enum.Enum):
@@ -85,7 +89,9 @@ class Question:
 
     ``name`` is the SDK parameter it feeds (``pinCode``, ``smsCode``,
     ``phoneNumber``, ``oldPIN``, ``newPIN``, ``vin``); ``why`` says why it is
-    asked again (``None`` the first time).
+    asked again (``None`` the first time). A host building one for its own
+    tests gives name, step, state and prompt: the rest default to a plain
+    question asked the first time.
     """
 
     name: str
@@ -93,13 +99,13 @@ class Question:
     state: str
     prompt: str
     #: 1 the first time; one more for each time it was asked again (invalid or refused answers).
-    attempt: int
-    why: str | None
-    secret: bool
+    attempt: int = 1
+    why: str | None = None
+    secret: bool = False
     #: True where answering ``fsm.FORGOT_PIN`` leads somewhere (step 8, C).
-    can_forget_pin: bool
+    can_forget_pin: bool = False
     #: True where the person chooses a new PIN (obvious ones are refused).
-    new_pin: bool
+    new_pin: bool = False
 
 
 @methods
@@ -113,12 +119,11 @@ class Message:
     error_code: int | None
 
     def __repr__(self) -> str:
-        shown = None
-        if self.result is not None:
-            shown = {k: MASK if k in SECRET_NAMES else v for k, v in self.result.items()}
+        # Only the result's field names: a value may be a secret under a name no rule knows (B14).
+        shown = None if self.result is None else f"<fields: {', '.join(sorted(self.result))}>"
         return (
             f"Message(transaction_id={self.transaction_id!r}, status={self.status!r}, "
-            f"result={shown!r}, error_code={self.error_code!r})"
+            f"result={shown}, error_code={self.error_code!r})"
         )
 
 
@@ -143,7 +148,8 @@ def parse_code(code: object) -> int:
     """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
     if type(code) is int and code >= 0:
         return code
-    if type(code) is str and len(code) <= 9 and code.isascii() and code.isdigit():  # [0-9]{1,9}: "" is no digit
+    # [0-9]{1,9}: the empty string is no digit.
+    if type(code) is str and len(code) <= MAX_CODE_DIGITS and code.isascii() and code.isdigit():
         return int(code)
     raise MalformedMessage("error.code", "not an integer or a string of digits")
 
@@ -171,7 +177,7 @@ def parse_message(raw: object) -> Message:
         if result is not None:
             if type(result) is not dict and not isinstance(result, Mapping):
                 raise MalformedMessage("result", f"not an object (got {type(result).__name__})")
-            if len(result) > 64:
+            if len(result) > MAX_RESULT_FIELDS:
                 raise MalformedMessage("result", "too many fields")
             flat = {}
             for k, v in result.items():

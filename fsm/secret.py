@@ -62,3 +62,9 @@ class Secret:
 
     def __copy__(self) -> Secret:
         return self
+
+
+def hide(value: object) -> object:
+    """``value`` with a str made a :class:`Secret` (anything else as it is): done where a person's answer enters
+    fsm, so that no frame after that point holds it as a plain string."""
+    return Secret(value) if type(value) is str else value
