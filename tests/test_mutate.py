@@ -155,3 +155,19 @@ def test_the_default_modules_are_the_issues_set() -> None:
     assert {"fsm/messages.py", "fsm/secret.py", "fsm/snapshot.py", "fsm/classify.py"} <= set(files)
     assert {f for f in files if f.startswith("fsm/flows/")} == {
         f"fsm/flows/{p.name}" for p in (ROOT / "fsm" / "flows").glob("*.py")}
+
+
+def test_what_starts_on_a_line_marked_no_mutate_gets_no_mutant() -> None:
+    source = textwrap.dedent('''\
+        SPEC = dict(
+            title="Device enrollment",
+            notes=(  # pragma: no mutate (prose)
+                "Step 2: every blocked spelling leads to A.",
+                "Step 3: null means no number.",
+            ),
+        )
+        NOTE = "prose"  # pragma: no mutate
+        ''').encode()
+    assert {f"{m.original} -> {m.mutant}" for m in find_mutants("s.py", source)} == {
+        "title='Device enrollment' -> (keyword dropped)", "'Device enrollment' -> 'XXDevice enrollmentXX'",
+    }

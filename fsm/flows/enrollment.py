@@ -24,7 +24,7 @@ ENROLLMENT = FlowSpec(
     name="enrollment",
     title="Device enrollment",
     counters=COUNTERS,
-    notes=(
+    notes=(  # pragma: no mutate (prose for the reference)
         "Step 2: every blocked spelling (PinBlocked, PINBlocked, AccountBlocked, true) leads to A; "
         "Unknown is not a blocked signal, so the flow goes on to step 3 (A is destructive).",
         "Step 3: a null, empty or absent number and FAILED 2307 all mean: no trusted phone number.",

@@ -6,7 +6,8 @@ Operators: comparison swaps (``<``/``<=``, ``>``/``>=``, ``==``/``!=``, ``in``/`
 ``return x`` -> ``return None``, a statement of a function body dropped (made ``pass``), one element dropped
 from a tuple, list, set or dict literal, one keyword argument dropped from a call. Module-level data is mutated
 like code. Docstrings, annotations and union types, imports, f-strings, decorators and ``TYPE_CHECKING``
-blocks are left alone.
+blocks are left alone, and so is what starts on a line marked ``# pragma: no mutate`` (prose kept as data,
+such as a flow's notes for the reference, whose only reader is a person).
 
 A mutant is a byte range of the file and the text that replaces it. The text keeps every line where it was
 (a change that removes lines puts newlines back inside brackets), so the line numbers of tracebacks and of the
@@ -23,6 +24,8 @@ from typing import Any
 
 #: What a changed string constant is wrapped in.
 MARK = "XX"
+#: A statement or expression starting on a line with this comment gets no mutant.
+PRAGMA = b"# pragma: no mutate"
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -46,6 +49,7 @@ _DROPPABLE = (
     ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise, ast.Return, ast.If, ast.Assert, ast.Delete,
     ast.Continue, ast.Break,
 )
+_UNMUTATED_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Pass)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 #: Fields that hold no expression worth mutating (or hold statements, walked on their own).
 _SKIPPED_FIELDS = frozenset({"annotation", "returns", "type_comment", "targets", "target", "ctx", "decorator_list"})
@@ -133,6 +137,7 @@ class _Finder:
         self.tree = ast.parse(source)
         self.parents = {child: p for p in ast.walk(self.tree) for child in ast.iter_child_nodes(p)}
         self.starts = [0, *(i + 1 for i, b in enumerate(source) if b == 0x0A)]
+        self.unmutated = {n for n, line in enumerate(source.split(b"\n"), 1) if PRAGMA in line}
         self.found: list[Mutant] = []
         self.seen: set[tuple[int, int, str]] = set()
         self.scope: list[str] = []
@@ -174,7 +179,7 @@ class _Finder:
     def statement(
         self, s: ast.stmt, level: str, siblings: list[ast.stmt], index: int, *, owner: ast.AST, fieldname: str,
     ) -> None:
-        if isinstance(s, ast.Import | ast.ImportFrom | ast.Global | ast.Nonlocal | ast.Pass):
+        if s.lineno in self.unmutated or isinstance(s, _UNMUTATED_STATEMENTS):
             return
         if isinstance(s, ast.If) and _is_type_checking(s.test):
             return
@@ -244,7 +249,7 @@ class _Finder:
         return _At(self, lines, import_time)
 
     def expr(self, node: ast.AST) -> None:
-        if isinstance(node, ast.JoinedStr):
+        if isinstance(node, ast.JoinedStr) or getattr(node, "lineno", 0) in self.unmutated:
             return
         if not isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
             return
@@ -342,6 +347,8 @@ class _Finder:
             shown = _one_line(items[index])
             spans = [self.span(item) for item in items]
             line = int(getattr(items[index], "lineno", 0))
+        if line in self.unmutated:
+            return
         whole = self.span(node)
         if isinstance(node, ast.Set) and len(items) == 1:  # {x} -> set(), not {} (a dict)
             parent, pfield, pindex = self.locate(node)
