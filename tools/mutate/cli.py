@@ -70,11 +70,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="do not run a survivor against the tests that do not run its line (quicker, but a "
                              "test that uses a cached result of the line is missed)")
+    parser.add_argument("--last", action="append", default=[], metavar="TESTS",
+                        help="run the tests whose node id starts with TESTS after every other test, and report the "
+                             "score without them too (e.g. the tests a change adds: before and after in one run)")
+    parser.add_argument("--rerun", metavar="FILE",
+                        help="a --json FILE of an earlier run of the same code: take its killed and equivalent "
+                             "mutants as they were and run only the others")
     parser.add_argument("--json", metavar="FILE", help="also write every result to FILE as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every result as it comes")
     args = parser.parse_args(argv)
     if not 1 <= args.jobs <= MAX_JOBS:
         parser.error(f"--jobs: 1 to {MAX_JOBS} (the machine is shared)")
+    if args.rerun and not Path(args.rerun).is_file():
+        parser.error(f"--rerun: no file {args.rerun}")
     if args.json and not Path(args.json).resolve().parent.is_dir():
         parser.error(f"--json: no directory {Path(args.json).resolve().parent}")
     return args
@@ -104,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     used = set(equivalent.values())
     stale = [] if args.only else [e for e in listed_equivalents if e.file in files and e not in used]
 
+    earlier = _earlier(Path(args.rerun)) if args.rerun else {}
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fsm-mutate-") as tmp:
         workers = []
@@ -124,11 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
              f"running {len(mutants) - (0 if args.check_equivalents else len(equivalent))} mutants "
              f"on {args.jobs} worker(s)")
         runner = Runner(baseline, workers, timeout_factor=args.timeout_factor, confirm=not args.quick,
-                        not_oracles=NOT_ORACLES)
+                        not_oracles=NOT_ORACLES, last=args.last)
         previous = signal.signal(signal.SIGTERM, _interrupted)
         try:
             results = list(_run_all(runner, mutants, equivalent, check_equivalents=args.check_equivalents,
-                                    verbose=args.verbose, began=began))
+                                    verbose=args.verbose, began=began, earlier=earlier))
         except KeyboardInterrupt:
             runner.stop()
             print("./dev mutate: interrupted; nothing was written to the repository", file=sys.stderr)
@@ -138,21 +147,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     wall = time.monotonic() - began
     order = {id(m): i for i, m in enumerate(mutants)}
     results.sort(key=lambda r: order[id(r.mutant)])
-    report.write(sys.stdout, results, files, stale, wall=wall, coverage_seconds=baseline.seconds, jobs=args.jobs,
-                 equivalents_file=EQUIVALENTS)
     if args.json:
         Path(args.json).write_text(json.dumps([_as_json(r) for r in results], indent=1) + "\n")
+    last_only = {id(r) for r in results if runner.by_last_only(r)}
+    report.write(sys.stdout, results, files, stale, wall=wall, coverage_seconds=baseline.seconds, jobs=args.jobs,
+                 equivalents_file=EQUIVALENTS, last_only=last_only if args.last else None)
     return 0
+
+
+def _earlier(path: Path) -> dict[tuple[str, int, str, str], dict[str, object]]:
+    """The results of an earlier ``--json`` run, by (file, offset, original, mutant)."""
+    rows: list[dict[str, object]] = json.loads(path.read_text())
+    return {(str(r["file"]), int(str(r["start"])), str(r["original"]), str(r["mutant"])): r for r in rows}
 
 
 def _run_all(
     runner: Runner, mutants: list[Mutant], equivalent: dict[Mutant, eq.Equivalent], *, check_equivalents: bool,
-    verbose: bool, began: float,
+    verbose: bool, began: float, earlier: dict[tuple[str, int, str, str], dict[str, object]],
 ) -> Iterator[Result]:
     todo: list[Mutant] = []
     for m in mutants:
+        before = earlier.get((m.file, m.start, m.original, m.mutant))
         if m in equivalent and not check_equivalents:
             yield Result(m, "equivalent", detail=equivalent[m].why)
+        elif before is not None and before["status"] in ("killed", "timeout"):
+            yield Result(m, str(before["status"]), float(str(before["seconds"])), killer=str(before["killer"]),
+                         detail="as in the earlier run")
         else:
             todo.append(m)
     survived = 0
@@ -187,9 +207,9 @@ def _interrupted(*_: object) -> None:
 def _as_json(r: Result) -> dict[str, object]:
     m = r.mutant
     return {
-        "file": m.file, "line": m.line, "scope": m.scope, "operator": m.operator, "original": m.original,
-        "mutant": m.mutant, "status": r.status, "killer": r.killer, "seconds": round(r.seconds, 2),
-        "tests": r.tests, "detail": r.detail,
+        "file": m.file, "line": m.line, "start": m.start, "scope": m.scope, "operator": m.operator,
+        "original": m.original, "mutant": m.mutant, "status": r.status, "killer": r.killer,
+        "seconds": round(r.seconds, 2), "tests": r.tests, "detail": r.detail,
     }
 
 

@@ -25,15 +25,18 @@ def score(results: Iterable[Result]) -> tuple[int, int]:
 
 def write(
     out: TextIO, results: list[Result], files: list[str], stale: list[Equivalent], *, wall: float,
-    coverage_seconds: float, jobs: int, equivalents_file: str,
+    coverage_seconds: float, jobs: int, equivalents_file: str, last_only: set[int] | None = None,
 ) -> None:
+    """The report; ``last_only``: the ids of results killed only by the ``--last`` tests (a 'without' column)."""
     by_file: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_file[r.mutant.file].append(r)
     w = out.write
     w(f"\nMutation run: {len(results)} mutants in {len(files)} files, {jobs} worker(s); "
       f"coverage run {minutes(coverage_seconds)}, whole run {minutes(wall)}\n\n")
-    w(f"{'file':28} {'killed':>9} {'score':>7} {'timeout':>8} {'survived':>9} {'equivalent':>11} {'run time':>11}\n")
+    without = "" if last_only is None else f" {'without --last':>15}"
+    w(f"{'file':28} {'killed':>9} {'score':>7}{without} {'timeout':>8} {'survived':>9} {'equivalent':>11} "
+      f"{'run time':>11}\n")
     rows = [(f, by_file.get(f, [])) for f in files]
     if len(files) > 1:
         rows.append(("all", results))
@@ -43,7 +46,11 @@ def write(
         pct = f"{100 * killed / scored:.1f}%" if scored else "-"
         survived = sum(c[s] for s in SURVIVED)
         seconds = sum(r.seconds for r in rs)
-        w(f"{name:28} {killed:>4}/{scored:<4} {pct:>7} {c['timeout']:>8} {survived:>9} {c['equivalent']:>11} "
+        before = ""
+        if last_only is not None:
+            k = killed - sum(1 for r in rs if id(r) in last_only)
+            before = f" {k:>5}/{scored:<4}" + (f"{100 * k / scored:5.1f}%" if scored else "     -")
+        w(f"{name:28} {killed:>4}/{scored:<4} {pct:>7}{before} {c['timeout']:>8} {survived:>9} {c['equivalent']:>11} "
           f"{minutes(seconds):>11}\n")
     survivors = sorted((r for r in results if r.status in SURVIVED), key=lambda r: (r.mutant.file, r.mutant.line))
     if survivors:

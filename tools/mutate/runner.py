@@ -133,7 +133,7 @@ class Runner:
 
     def __init__(
         self, baseline: Baseline, workers: list[Worker], *, timeout_factor: float, confirm: bool,
-        not_oracles: Iterable[str] = (),
+        not_oracles: Iterable[str] = (), last: Iterable[str] = (),
     ) -> None:
         self.baseline = baseline
         self.confirm = confirm
@@ -144,6 +144,8 @@ class Runner:
         self.running: set[subprocess.Popen[str]] = set()
         self.stopping = False
         skip = tuple(not_oracles)
+        #: Tests run after every other (``--last``): a mutant killed by one of them only is told apart.
+        self.last = tuple(last)
         self.quickest_first = [
             t for t in sorted(baseline.durations, key=lambda t: baseline.durations[t]) if not t.startswith(skip)
         ]
@@ -169,12 +171,20 @@ class Runner:
         covering = [t for t in self.quickest_first if t in ran]
         if not (m.import_time or "" in ran):
             return self.killers_first(covering)
-        return self.killers_first(covering) + self.killers_first([t for t in self.quickest_first if t not in ran])
+        chosen = self.killers_first(covering) + self.killers_first([t for t in self.quickest_first if t not in ran])
+        if not self.last:
+            return chosen
+        return [t for t in chosen if not t.startswith(self.last)] + [t for t in chosen if t.startswith(self.last)]
 
     def killers_first(self, tests: list[str]) -> list[str]:
+        """``tests`` with the ones that killed most mutants so far first (the ``last`` ones after all)."""
         with self.lock:
             kills = dict(self.kills)
-        return sorted(tests, key=lambda t: -kills.get(t, 0))
+        return sorted(tests, key=lambda t: (t.startswith(self.last) if self.last else False, -kills.get(t, 0)))
+
+    def by_last_only(self, r: Result) -> bool:
+        """True when ``r`` was killed by one of the ``last`` tests (so by none of the others that ran first)."""
+        return bool(self.last) and r.status == "killed" and r.killer.startswith(self.last)
 
     def run(self, m: Mutant) -> Result:
         """Run ``m`` against the tests that ran its line; a survivor is then run against every other test.
