@@ -55,10 +55,11 @@ def classify_exception(exc: BaseException) -> str:
 def possible_outcomes(state: State, entry: Entry) -> tuple[str, ...]:
     """Every outcome a call state can meet: what the environment can make of any answer.
 
-    The codes are read by :func:`classify_code` itself (one code of each kind it tells apart), so this list
-    cannot disagree with it; the port's failures are always possible.
+    The step's own codes, a transient failure (a port's connection error or timeout is always possible), then
+    what :func:`classify_code` itself makes of 2317, of the input errors and of a code no table names (so this
+    list cannot disagree with it), a malformed message and a port error.
     """
-    codes = [*state.errors, *sorted(TRANSIENT_CODES), FORBIDDEN, *sorted(INPUT_CODES), ANY_OTHER_CODE]
-    found = [*entry.output.outcomes, *(classify_code(state, code) for code in codes),
-             spec.TRANSIENT, spec.MALFORMED, spec.PORT_ERROR]
+    shared = (classify_code(state, code) for code in (FORBIDDEN, *sorted(INPUT_CODES), ANY_OTHER_CODE))
+    found = [*entry.output.outcomes, *state.errors.values(), spec.TRANSIENT, *shared, spec.MALFORMED,
+             spec.PORT_ERROR]
     return tuple(dict.fromkeys(found))
