@@ -26,9 +26,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 # ./dev mutate runs each mutant with this profile: the same examples every run (a mutant is killed or not, never
-# by luck), no example database, and no shrinking (a failing example is enough to kill a mutant).
+# by luck), fewer of them (it runs the suite hundreds of times), no example database, and no shrinking (a failing
+# example is enough to kill a mutant).
 settings.register_profile(
-    "mutation", max_examples=150, stateful_step_count=30, deadline=None, derandomize=True, database=None,
+    "mutation", max_examples=50, stateful_step_count=20, deadline=None, derandomize=True, database=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -67,6 +67,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout-factor", type=float, default=3.0,
                         help="a mutant's run may take 15 s plus this times its tests' time under coverage "
                              "(default 3)")
+    parser.add_argument("--max-test-seconds", type=float, default=5.0, metavar="S",
+                        help="leave the tests that took longer than S seconds in the coverage run out of the "
+                             "mutants' runs (default 5; 0: none); the scores are then a floor")
     parser.add_argument("--quick", action="store_true",
                         help="do not run a survivor against the tests that do not run its line (quicker, but a "
                              "test that uses a cached result of the line is missed)")
@@ -133,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
              f"running {len(mutants) - (0 if args.check_equivalents else len(equivalent))} mutants "
              f"on {args.jobs} worker(s)")
         runner = Runner(baseline, workers, timeout_factor=args.timeout_factor, confirm=not args.quick,
-                        not_oracles=NOT_ORACLES, last=args.last)
+                        not_oracles=NOT_ORACLES, last=args.last, max_test_seconds=args.max_test_seconds)
+        if runner.too_slow:
+            _say(f"left out of the mutants' runs: {len(runner.too_slow)} tests slower than {args.max_test_seconds} s "
+                 f"under coverage ({', '.join(runner.too_slow[:5])}{', ...' if len(runner.too_slow) > 5 else ''})")
         previous = signal.signal(signal.SIGTERM, _interrupted)
         try:
             results = list(_run_all(runner, mutants, equivalent, check_equivalents=args.check_equivalents,
@@ -151,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps([_as_json(r) for r in results], indent=1) + "\n")
     last_only = {id(r) for r in results if runner.by_last_only(r)}
     report.write(sys.stdout, results, files, stale, wall=wall, coverage_seconds=baseline.seconds, jobs=args.jobs,
-                 equivalents_file=EQUIVALENTS, last_only=last_only if args.last else None)
+                 equivalents_file=EQUIVALENTS, last_only=last_only if args.last else None, left_out=runner.too_slow)
     return 0
 
 

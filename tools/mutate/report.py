@@ -26,6 +26,7 @@ def score(results: Iterable[Result]) -> tuple[int, int]:
 def write(
     out: TextIO, results: list[Result], files: list[str], stale: list[Equivalent], *, wall: float,
     coverage_seconds: float, jobs: int, equivalents_file: str, last_only: set[int] | None = None,
+    left_out: list[str] | None = None,
 ) -> None:
     """The report; ``last_only``: the ids of results killed only by the ``--last`` tests (a 'without' column)."""
     by_file: dict[str, list[Result]] = defaultdict(list)
@@ -33,7 +34,10 @@ def write(
         by_file[r.mutant.file].append(r)
     w = out.write
     w(f"\nMutation run: {len(results)} mutants in {len(files)} files, {jobs} worker(s); "
-      f"coverage run {minutes(coverage_seconds)}, whole run {minutes(wall)}\n\n")
+      f"coverage run {minutes(coverage_seconds)}, whole run {minutes(wall)}\n")
+    if left_out:
+        w(f"Left out of the mutants' runs as too slow (so the scores are a floor): {', '.join(left_out)}\n")
+    w("\n")
     without = "" if last_only is None else f" {'without --last':>15}"
     w(f"{'file':28} {'killed':>9} {'score':>7}{without} {'timeout':>8} {'survived':>9} {'equivalent':>11} "
       f"{'run time':>11}\n")

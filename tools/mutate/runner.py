@@ -133,7 +133,7 @@ class Runner:
 
     def __init__(
         self, baseline: Baseline, workers: list[Worker], *, timeout_factor: float, confirm: bool,
-        not_oracles: Iterable[str] = (), last: Iterable[str] = (),
+        not_oracles: Iterable[str] = (), last: Iterable[str] = (), max_test_seconds: float = 0.0,
     ) -> None:
         self.baseline = baseline
         self.confirm = confirm
@@ -146,8 +146,12 @@ class Runner:
         skip = tuple(not_oracles)
         #: Tests run after every other (``--last``): a mutant killed by one of them only is told apart.
         self.last = tuple(last)
+        #: Tests slower than ``max_test_seconds`` (under coverage) judge no mutant: the scores are then a floor.
+        self.too_slow = sorted(t for t, d in baseline.durations.items() if max_test_seconds and d > max_test_seconds)
+        slow = set(self.too_slow)
         self.quickest_first = [
-            t for t in sorted(baseline.durations, key=lambda t: baseline.durations[t]) if not t.startswith(skip)
+            t for t in sorted(baseline.durations, key=lambda t: baseline.durations[t])
+            if not t.startswith(skip) and t not in slow
         ]
 
     def stop(self) -> None:
