@@ -17,11 +17,14 @@ messages and values, which the model leaves out).
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +65,8 @@ class Verdict:
     edges: frozenset[tuple[str, str, str]]
     #: False when the search was cut short (its depth limit): then nothing is proved.
     complete: bool
-    #: Seconds: "generate" (the model and spin -a), "compile" (both verifiers), "safety", "liveness".
+    #: Seconds: "generate" (spin -a), "compile" (both verifiers; 0 when built before in this process), "safety"
+    #: and "liveness" (the searches).
     seconds: dict[str, float]
     output: str = attrs.field(repr=False)
 
@@ -80,26 +84,50 @@ def _run(cmd: list[str], cwd: Path) -> str:
     return done.stdout
 
 
-def _mode(m: Model, where: Path, live: bool, hint: int, optimize: bool) -> _Run:
-    """Generate, compile and run one verifier (safety or liveness) for ``m`` in ``where``."""
+#: Verifiers built in this process, by (model text, liveness, optimized): the same model is compiled once.
+_BUILT: dict[tuple[str, bool, bool], Path] = {}
+_BUILT_LOCK = threading.Lock()
+_BUILD_DIR: list[Path] = []
+_RUNS = itertools.count()
+
+
+def _build_dir() -> Path:
+    with _BUILT_LOCK:
+        if not _BUILD_DIR:
+            _BUILD_DIR.append(Path(tempfile.mkdtemp(prefix="fsm-spin-")))
+            atexit.register(shutil.rmtree, _BUILD_DIR[0], True)
+        return _BUILD_DIR[0]
+
+
+def _mode(m: Model, live: bool, hint: int, optimize: bool) -> _Run:
+    """Generate, compile (once per process for one model) and run one verifier (safety or liveness) for ``m``."""
     found = tools()
     assert found is not None, INSTALL
     spin, cc = found
+    seconds = {"generate": 0.0, "compile": 0.0}
+    key = (m.text, live, optimize)
+    with _BUILT_LOCK:
+        pan = _BUILT.get(key)
+    where = _build_dir() / f"{next(_RUNS)}-{m.flow}-{'live' if live else 'safe'}"
     where.mkdir(parents=True)
     pml = where / f"{m.flow}.pml"
     pml.write_text(m.text, encoding="utf-8")
-    t0 = time.perf_counter()
-    _run([spin, "-a", "-o2", "-o3", *(["-DLIVENESS"] if live else []), pml.name], where)
-    t1 = time.perf_counter()
-    flags = [] if live else ["-DSAFETY", "-DNOCLAIM"]
-    _run([cc, "-O2" if optimize else "-O0", "-w", "-DNOREDUCE", *flags, "-o", "pan", "pan.c"], where)
-    t2 = time.perf_counter()
+    if pan is None:
+        t0 = time.perf_counter()
+        _run([spin, "-a", "-o2", "-o3", *(["-DLIVENESS"] if live else []), pml.name], where)
+        t1 = time.perf_counter()
+        flags = [] if live else ["-DSAFETY", "-DNOCLAIM"]
+        _run([cc, "-O2" if optimize else "-O0", "-w", "-DNOREDUCE", *flags, "-o", "pan", "pan.c"], where)
+        seconds = {"generate": t1 - t0, "compile": time.perf_counter() - t1}
+        pan = where / "pan"
+        with _BUILT_LOCK:
+            _BUILT[key] = pan
     depth = max(10_000, 2 * hint + 1_000)
     width = min(30, max(18, (4 * hint).bit_length()))
-    run = ["./pan", f"-m{depth}", f"-w{width}"] + (["-a", "-A", "-n"] if live else ["-c0"])
-    text = _run(run, where)
-    t3 = time.perf_counter()
-    return _Run(text, {"generate": t1 - t0, "compile": t2 - t1, "safety" if not live else "liveness": t3 - t2})
+    t2 = time.perf_counter()
+    text = _run([str(pan), f"-m{depth}", f"-w{width}", *(["-a", "-A", "-n"] if live else ["-c0"])], where)
+    seconds["liveness" if live else "safety"] = time.perf_counter() - t2
+    return _Run(text, seconds)
 
 
 def verify(jobs: Sequence[tuple[FlowSpec | str, Options, int]], *, optimize: bool = False,
@@ -110,10 +138,8 @@ def verify(jobs: Sequence[tuple[FlowSpec | str, Options, int]], *, optimize: boo
     if tools() is None:
         raise RuntimeError(INSTALL)
     models = [model(flow, options) for flow, options, _ in jobs]
-    with tempfile.TemporaryDirectory(prefix="fsm-spin-") as tmp, \
-            ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        futures = {(i, live): pool.submit(_mode, m, Path(tmp) / f"{i}-{'live' if live else 'safe'}", live,
-                                          jobs[i][2], optimize)
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        futures = {(i, live): pool.submit(_mode, m, live, jobs[i][2], optimize)
                    for i, m in enumerate(models) for live in (False, True)}
         runs = {key: f.result() for key, f in futures.items()}
     return [_verdict(models[i], jobs[i][1], runs[(i, False)], runs[(i, True)]) for i in range(len(jobs))]
