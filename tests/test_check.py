@@ -398,3 +398,30 @@ def test_a_call_missing_a_value_on_one_path_only_is_caught() -> None:
     # Forgot the old PIN, request the code, give it: then the reset cannot be made.
     assert [e.get("reply") or e.get("call", {}).get("api") or e.get("question") for e in t.events[-3:]] == [
         "FORGOT_PIN", CATALOG["sms_reset_pin"].api, "smsCode"]
+
+
+# -- three derivations of the reachable configurations agree ---------------------------------------------------------
+
+REACH_VARIANTS: list[dict[str, Any]] = [
+    {}, {"platform": "ios", "dialect": "reference"}, {"method": "full"},
+    {"max_restarts": 0, "max_transient_retries": 0}, {"max_pin_attempts": 1, "max_code_attempts": 1},
+    {"max_pin_attempts": 7, "max_restarts": 2},
+]
+
+
+@pytest.mark.parametrize("variant", REACH_VARIANTS, ids=[str(v) for v in REACH_VARIANTS])
+@pytest.mark.parametrize("name", list(FLOWS))
+def test_the_checker_reaches_the_configurations_the_table_derives(name: str, variant: dict[str, Any]) -> None:
+    """The checker's walk (the real machine, values left out) reaches exactly fsm.reach's set (the table, walked
+    with the machine's semantics) seen as (state, counters); tests/test_spin.py has SPIN count the same."""
+    from fsm.properties import Judge
+    from fsm.reach import reachable
+    from fsm.search import Search
+
+    options = make_options(**variant)
+    ex = Explorer(name, options)
+    walk = Search(ex, Judge(ex))
+    walk.run()
+    found = {(ex.state_of(x % ex.C), ex.counters_of(x % ex.C)) for x in walk.color}
+    assert found == {(state, counters) for state, counters, _ in reachable(FLOWS[name], options)}
+    assert len(walk.color) == len(found) == check(name, options).configurations

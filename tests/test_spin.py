@@ -13,6 +13,7 @@ from fsm.check import Result, check
 from fsm.cli import main
 from fsm.flows import FLOWS
 from fsm.options import make_options
+from fsm.reach import reachable
 from tests.defects import SEEDED
 
 BOUNDS = (3, 30)
@@ -37,6 +38,7 @@ def test_fsm_check_and_spin_agree_on_every_flow(shipped: dict[tuple[str, int], t
     assert spin.compare(r, v) == []
     assert v.complete and v.violated == frozenset() and r.ok
     assert v.states == r.configurations == r.nodes > 1
+    assert v.states == len({(state, counters) for state, counters, _ in reachable(FLOWS[name], r.options)})
     assert v.edges == r.edges and len(v.edges) > 1
 
 
