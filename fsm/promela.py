@@ -69,8 +69,12 @@ def _ident(name: str, taken: set[str]) -> str:
     return ident
 
 
-def model(flow: FlowSpec | str, options: Options) -> Model:
-    """The Promela model of ``flow`` under ``options`` (the bounds are constants of the model)."""
+def model(flow: FlowSpec | str, options: Options, *, edges: bool = True) -> Model:
+    """The Promela model of ``flow`` under ``options`` (the bounds are constants of the model).
+
+    ``edges=False``: each edge is one ``d_step`` (guard and effects), the fastest search, but SPIN's
+    "unreached" list no longer names the edges no run takes (compile it without ``-o3``).
+    """
     f = FLOWS[flow] if isinstance(flow, str) else flow
     states = {s.name: s for s in f.states}
     order = [s for s in f.states if not s.terminal] + [s for s in f.states if s.terminal]
@@ -79,7 +83,7 @@ def model(flow: FlowSpec | str, options: Options) -> Model:
     counters = {c.name: c for c in f.counters}
     progress = [c.name for c in f.counters if c.progress_resets]
     lines: list[str] = []
-    edges: dict[int, tuple[str, str, str]] = {}
+    found: dict[int, tuple[str, str, str]] = {}
     o = options
     out = lines.append
     out(f"/* Flow {f.name!r} ({f.title}) as a Promela model: written by `fsm export --format promela` from the")
@@ -135,9 +139,10 @@ def model(flow: FlowSpec | str, options: Options) -> Model:
                     out(f"  :: atomic {{ {cond} -> assert(way_out) }}  /* {outcome} -> unknown {e.target!r} */")
                     break
                 effects = _effects(s, e.count, target, counters=counters, progress=progress, o=o)
-                edges[len(lines) + 1] = (s.name, outcome, target.name)
+                found[len(lines) + 1] = (s.name, outcome, target.name)
                 body = "; ".join([*effects, f"st = {ident[target.name]}", *_asserts(s, outcome, target, o)])
-                out(f"  :: atomic {{ {cond} -> d_step {{ {body} }} }}  /* {s.name} --{outcome}--> {target.name} */")
+                option = f"atomic {{ {cond} -> d_step {{ {body} }} }}" if edges else f"d_step {{ {cond} -> {body} }}"
+                out(f"  :: {option}  /* {s.name} --{outcome}--> {target.name} */")
                 if not g:
                     break
                 prior.append(g)
@@ -161,7 +166,7 @@ def model(flow: FlowSpec | str, options: Options) -> Model:
     out("#define ended (" + " || ".join(["st >= FIRST_END", *stuck]) + ")")
     out("ltl terminates { <> ended }")
     out("#endif")
-    return Model(f.name, "\n".join(lines) + "\n", edges)
+    return Model(f.name, "\n".join(lines) + "\n", found if edges else {})
 
 
 def _int_type(highest: int) -> str:
