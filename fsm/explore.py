@@ -80,18 +80,17 @@ Step = tuple[int, int, str, int, Values, tuple[str, str] | None]
 class Plan:
     """A state's moves for one shape of configuration.
 
-    ``steps``: the distinct moves, in input order; ``deltas``: the distinct configuration deltas of those that
-    move; ``tried``: inputs fed; ``cacheable``: False when a move was made for one configuration only.
+    ``steps``: the distinct moves, in input order; ``tried``: inputs fed; ``cacheable``: False when a move was
+    made for one configuration only.
     """
 
-    __slots__ = ("cacheable", "deltas", "state", "steps", "tried")
+    __slots__ = ("cacheable", "state", "steps", "tried")
 
     def __init__(self, state: int, tried: int, steps: tuple[Step, ...], cacheable: bool) -> None:
         self.state = state
         self.tried = tried
         self.steps = steps
         self.cacheable = cacheable
-        self.deltas = tuple(dict.fromkeys(d for _, d, _, t, _, _ in steps if t >= 0))
 
 
 class Explorer:
@@ -130,43 +129,18 @@ class Explorer:
             self.stride += (n,)
             n *= b + 1
         self.C = n
-        counter_index = self.compiled.counter_index
         self.progress = self.compiled.progress
         #: Per state: the digits its plans depend on, as (stride, radix, category table, multiplier); a plan key
-        #: is the state's index plus S times the mixed-radix number of the categories.
+        #: is the state's index plus the categories' mixed-radix number times S. ``keys``: every plan key is
+        #: below it (fsm.search puts its own digits above it).
         self.digits: list[tuple[tuple[int, int, tuple[int, ...], int], ...]] = []
         #: Per state: the counters whose below-bound bit its plans depend on (tested or counted by its edges),
         #: and those its guards test.
         self._used: list[int] = []
         self._tested: list[int] = []
-        #: The largest plan key + 1 (node keys of fsm.check put their own digits above it).
         self.keys = 0
         for s in self.states:
-            used = tested = 0
-            for edge in s.edges:
-                if edge.guard is not None and edge.guard.name in counter_index:
-                    tested |= 1 << counter_index[edge.guard.name]
-                if edge.count in counter_index:
-                    used |= 1 << counter_index[edge.count]
-                t = self.compiled.states.get(edge.target)
-                if t is not None and t.counts in counter_index:
-                    used |= 1 << counter_index[t.counts]
-            used |= tested
-            self._used.append(used)
-            self._tested.append(tested)
-            digits = []
-            mult = self.S
-            for x, b in enumerate(self.bounds):
-                if x in self.progress:
-                    table = tuple(range(b + 1))
-                elif used >> x & 1:
-                    table = tuple(1 if v < b else 0 for v in range(b + 1))
-                else:
-                    continue
-                digits.append((self.stride[x], b + 1, table, mult))
-                mult *= max(table) + 1
-            self.digits.append(tuple(digits))
-            self.keys = max(self.keys, mult)
+            self._layout(s)
         self._progress_mask = sum(1 << x for x in self.progress)
         #: Per state: the per-call counters no guard of the state tests, set to 1 when a move is learned (a reset
         #: then shows, and nothing the state tests changes); the other per-call counters, as a mask.
@@ -188,6 +162,35 @@ class Explorer:
         self._held = self.every_value() if not learn else {}
         self.initial = self.encode(self.spec.initial, (0,) * len(self.bounds))
         Flow(self.compiled, options)  # the options must allow the flow (raises OptionError)
+
+    def _layout(self, state: State) -> None:
+        """What the plans of ``state`` depend on: the counters its edges test or count, the per-call counters."""
+        index = self.compiled.counter_index
+        used = tested = 0
+        for edge in state.edges:
+            if edge.guard is not None and edge.guard.name in index:
+                tested |= 1 << index[edge.guard.name]
+            if edge.count in index:
+                used |= 1 << index[edge.count]
+            t = self.compiled.states.get(edge.target)
+            if t is not None and t.counts in index:
+                used |= 1 << index[t.counts]
+        used |= tested
+        self._used.append(used)
+        self._tested.append(tested)
+        digits = []
+        mult = self.S
+        for x, b in enumerate(self.bounds):
+            if x in self.progress:
+                table = tuple(range(b + 1))  # its value: a reset takes it back to 0
+            elif used >> x & 1:
+                table = tuple(1 if v < b else 0 for v in range(b + 1))  # below its bound or not
+            else:
+                continue
+            digits.append((self.stride[x], b + 1, table, mult))
+            mult *= max(table) + 1
+        self.digits.append(tuple(digits))
+        self.keys = max(self.keys, mult)
 
     # -- configurations ------------------------------------------------------
 

@@ -62,7 +62,9 @@ class Search:
         passes = tuple(0 if v < self.br else 1 if v == self.br else 2 for v in range(self.A))
         base = ex.keys
         C = ex.C
-        self.digits: list[tuple[tuple[int, int, tuple[int, ...], int], ...]] = []
+        #: Per state: the digits of a node its plans depend on, as (stride, radix, table); a node's key is the
+        #: state's index plus the sum of each table's entry for its digit (see :func:`_merge`).
+        self.digits: list[tuple[tuple[int, int, tuple[int, ...]], ...]] = []
         for s, state_digits in enumerate(ex.digits):
             extra: tuple[tuple[int, int, tuple[int, ...], int], ...] = ()
             if ex.kinds[s] != END:
@@ -70,15 +72,15 @@ class Search:
                                                                    tuple(range(self.R)), base * 9))
                 if judge.pin_call(s):
                     extra += ((C, self.P, pins, base),)
-            self.digits.append(state_digits + extra)
+            self.digits.append(_merge(state_digits + extra))
 
     # -- node plans ------------------------------------------------------------
 
     def key(self, x: int) -> int:
         s = x % self.ex.S
         key = s
-        for stride, radix, table, mult in self.digits[s]:
-            key += table[x // stride % radix] * mult
+        for stride, radix, table in self.digits[s]:
+            key += table[x // stride % radix]
         return key
 
     def node_plan(self, x: int) -> NodePlan:
@@ -160,8 +162,8 @@ class Search:
                     continue
                 s = x % S
                 key = s
-                for stride, radix, table, mult in digits[s]:
-                    key += table[x // stride % radix] * mult
+                for stride, radix, table in digits[s]:
+                    key += table[x // stride % radix]
                 np = plans.get(key)
                 if np is None:
                     np = self.node_plan(x)
@@ -229,6 +231,28 @@ class Search:
                     parent[y] = (x, k)
                     todo.append(y)
         return out
+
+
+#: The largest table :func:`_merge` makes of neighbouring digits.
+MERGED = 1024
+
+
+def _merge(digits: tuple[tuple[int, int, tuple[int, ...], int], ...]) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
+    """Digits (stride, radix, category table, multiplier) as fewer look-ups: each table holds its category times
+    its multiplier, and neighbouring digits (with any digit between them that the key ignores) share one table
+    while it stays small."""
+    out: list[tuple[int, int, tuple[int, ...]]] = []
+    for stride, radix, table, mult in sorted(digits):
+        part = tuple(c * mult for c in table)
+        if out:
+            low, span, merged = out[-1]
+            gap = stride // (low * span)  # the digits between, which the key ignores
+            size = span * gap * radix
+            if stride % (low * span) == 0 and size <= MERGED:
+                out[-1] = (low, size, tuple(merged[v % span] + part[v // (span * gap)] for v in range(size)))
+                continue
+        out.append((stride, radix, part))
+    return tuple(out)
 
 
 def _configs(path: Path, C: int) -> Path:
