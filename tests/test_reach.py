@@ -8,7 +8,6 @@ configurations it reaches, seen as (state, counters, which kept slots hold a val
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from fsm.explore import Explorer
 from fsm.options import make_options
 from fsm.reach import is_reachable, reachable
 from fsm.resumption import kept_slots
+from tests.helpers import reached_with_slots
 
 VARIANTS: list[dict[str, Any]] = [
     {}, {"platform": "ios"}, {"method": "full"}, {"sdk_version": "2.0.0"},
@@ -29,23 +29,9 @@ CASES = [(name, v) for name in fsm.FLOWS for v in VARIANTS
 
 
 def machine_configurations(name: str, options: dict[str, Any]) -> set[tuple[str, tuple[int, ...], frozenset[str]]]:
-    """What the real machine reaches: the explorer's configurations (state, counters; ends keep theirs), each with
-    the kept slots that hold a value on some run to it, from the values the machine's moves wrote."""
+    """What the real machine reaches, with the kept slots that hold a value (see tests.helpers)."""
     ex = Explorer(name, make_options(**options))
-    kept = kept_slots(ex.spec)
-    start: tuple[int, frozenset[str]] = (ex.initial, frozenset())
-    seen = {start}
-    todo = deque([start])
-    while todo:
-        c, held = todo.popleft()
-        for _, delta, _, target, writes, _ in ex.plan(c).steps:
-            if target < 0:
-                continue
-            nxt = (c + delta, held | {slot for slot, _ in writes if slot in kept})
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return {(ex.state_of(c), ex.counters_of(c), held) for c, held in seen}
+    return reached_with_slots(ex, kept_slots(ex.spec))
 
 
 @pytest.mark.parametrize(("name", "options"), CASES, ids=[f"{n}-{o}" for n, o in CASES])

@@ -4,6 +4,7 @@ nothing else of it (labels, echoed parameters, unknown fields, secrets) is writt
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -136,14 +137,16 @@ def test_recorded_runs_with_canaries_replay_to_their_outcome_and_hold_no_canary(
                 answer["error"] = dict(answer["error"], label=f"refused pinCode={PIN} newPIN={NEW_PIN}")
             return answer
 
-        def get(self, api: str, parameters: Any) -> Any:
+        def get(self, api: str, parameters: Mapping[str, str] | None = None) -> dict[str, Any]:
             return self._respond(super().get(api, parameters))
 
-        def set(self, api: str, parameters: Any) -> Any:
+        def set(self, api: str, parameters: Mapping[str, str] | None = None) -> dict[str, Any]:
             return self._respond(super().set(api, parameters))
 
-    for flow, account, overrides in [("enrollment", "existing-pin", {"pinCode": ["111999", "111998"]}),
-                                     ("remove-vehicle", "vehicle-otp", None), ("update-pin", "enrolled", None)]:
+    cases: list[tuple[str, str, dict[str, list[str | fsm.Reply]] | None]] = [
+        ("enrollment", "existing-pin", {"pinCode": ["111999", "111998"]}),
+        ("remove-vehicle", "vehicle-otp", None), ("update-pin", "enrolled", None)]
+    for flow, account, overrides in cases:
         sim = Noisy(account)
         out, transcript = Recorder(sim, DemoPerson(sim, pin=PIN, new_pin=NEW_PIN, overrides=overrides)).run(flow)
         text = transcript.dumps()
