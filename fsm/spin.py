@@ -18,6 +18,7 @@ messages and values, which the model leaves out).
 from __future__ import annotations
 
 import atexit
+import hashlib
 import itertools
 import os
 import re
@@ -65,8 +66,8 @@ class Verdict:
     edges: frozenset[tuple[str, str, str]]
     #: False when the search was cut short (its depth limit): then nothing is proved.
     complete: bool
-    #: Seconds: "generate" (spin -a), "compile" (both verifiers; 0 when built before in this process), "safety"
-    #: and "liveness" (the searches).
+    #: Seconds: "generate" (spin -a), "compile" (both verifiers; nearly 0 when built before in this process),
+    #: "safety" and "liveness" (the searches).
     seconds: dict[str, float]
     output: str = attrs.field(repr=False)
 
@@ -84,11 +85,13 @@ def _run(cmd: list[str], cwd: Path) -> str:
     return done.stdout
 
 
-#: Verifiers built in this process, by (model text, liveness, fast): the same model is compiled once.
-_BUILT: dict[tuple[str, bool, bool], Path] = {}
+#: Verifiers built in this process, by what spin -a generated (and the build flags): two models that differ only
+#: where nothing reads it (a bound no edge tests) are compiled once.
+_BUILT: dict[str, Path] = {}
 _BUILT_LOCK = threading.Lock()
 _BUILD_DIR: list[Path] = []
 _RUNS = itertools.count()
+PAN_FILES = ("pan.c", "pan.h", "pan.m", "pan.b", "pan.t", "pan.p")
 
 
 def _build_dir() -> Path:
@@ -100,28 +103,31 @@ def _build_dir() -> Path:
 
 
 def _mode(m: Model, live: bool, hint: int, fast: bool) -> _Run:
-    """Generate, compile (once per process for one model) and run one verifier (safety or liveness) for ``m``."""
+    """Generate, compile (once per process for one verifier) and run one verifier (safety or liveness) for ``m``."""
     found = tools()
     assert found is not None, INSTALL
     spin, cc = found
-    seconds = {"generate": 0.0, "compile": 0.0}
-    key = (m.text, live, fast)
-    with _BUILT_LOCK:
-        pan = _BUILT.get(key)
     where = _build_dir() / f"{next(_RUNS)}-{m.flow}-{'live' if live else 'safe'}"
     where.mkdir(parents=True)
     pml = where / f"{m.flow}.pml"
     pml.write_text(m.text, encoding="utf-8")
+    t0 = time.perf_counter()
+    _run([spin, "-a", "-o2", *([] if fast else ["-o3"]), *(["-DLIVENESS"] if live else []), pml.name], where)
+    t1 = time.perf_counter()
+    flags = ["-O2" if fast else "-O0", "-w", "-DNOREDUCE", *([] if live else ["-DSAFETY", "-DNOCLAIM"])]
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for name in PAN_FILES:
+        path = where / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    key = digest.hexdigest()
+    with _BUILT_LOCK:
+        pan = _BUILT.get(key)
     if pan is None:
-        t0 = time.perf_counter()
-        _run([spin, "-a", "-o2", *([] if fast else ["-o3"]), *(["-DLIVENESS"] if live else []), pml.name], where)
-        t1 = time.perf_counter()
-        flags = [] if live else ["-DSAFETY", "-DNOCLAIM"]
-        _run([cc, "-O2" if fast else "-O0", "-w", "-DNOREDUCE", *flags, "-o", "pan", "pan.c"], where)
-        seconds = {"generate": t1 - t0, "compile": time.perf_counter() - t1}
+        _run([cc, *flags, "-o", "pan", "pan.c"], where)
         pan = where / "pan"
         with _BUILT_LOCK:
             _BUILT[key] = pan
+    seconds = {"generate": t1 - t0, "compile": time.perf_counter() - t1}
     depth = max(10_000, 2 * hint + 1_000)
     width = min(30, max(18, (4 * hint).bit_length()))
     t2 = time.perf_counter()
