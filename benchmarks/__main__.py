@@ -121,15 +121,16 @@ def _versus(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return ["fsm check vs SPIN: spin or a C compiler is not on PATH (apt-get install spin gcc)", ""]
     how = "gcc -O2, one d_step per edge" if rows[0]["fast"] else "gcc -O0, as fsm check --spin builds it"
-    lines = [f"fsm check vs SPIN ({rows[0]['flow']}; SPIN: {how}; best of the rounds):",
-             f"  {'max_pin':>7} {'configs':>9} {'fsm check s':>11} {'SPIN end to end s':>17} {'(compile)':>9} "
-             f"{'SPIN safety s':>13} {'liveness s':>10} {'fsm/SPIN search':>15}  agree"]
+    lines = [f"fsm check vs SPIN ({rows[0]['flow']}; SPIN: {how}; best of the rounds; wall s (CPU s)):",
+             f"  {'max_pin':>7} {'configs':>9} {'fsm check':>15} {'SPIN end to end':>15} {'SPIN safety':>15} "
+             f"{'SPIN liveness':>15} {'fsm/SPIN searches':>17}  agree"]
     for row in rows:
         search = row["spin_safety"] + row["spin_liveness"]
-        lines.append(f"  {row['max_pin_attempts']:>7} {row['configurations']:>9} {row['fsm_seconds']:>11.3f} "
-                     f"{row['spin_end_to_end']:>17.2f} {row['spin_compile']:>9.2f} {row['spin_safety']:>13.3f} "
-                     f"{row['spin_liveness']:>10.3f} {row['fsm_seconds'] / search:>14.2f}x  "
-                     f"{'yes' if row['agree'] else 'NO'}")
+        lines.append(f"  {row['max_pin_attempts']:>7} {row['configurations']:>9} "
+                     f"{_pair(row['fsm_seconds'], row['fsm_cpu']):>15} {row['spin_end_to_end']:>15.2f} "
+                     f"{_pair(row['spin_safety'], row['spin_safety_cpu']):>15} "
+                     f"{_pair(row['spin_liveness'], row['spin_liveness_cpu']):>15} "
+                     f"{row['fsm_seconds'] / search:>16.2f}x  {'yes' if row['agree'] else 'NO'}")
     last = rows[-1]
     if last["max_pin_attempts"] >= 300:
         search = last["spin_safety"] + last["spin_liveness"]
@@ -138,6 +139,10 @@ def _versus(rows: list[dict[str, Any]]) -> list[str]:
                      f"within 3x of its searches: {_mark(last['fsm_seconds'] <= 3 * search)}")
     lines.append("")
     return lines
+
+
+def _pair(wall: float, cpu: float) -> str:
+    return f"{wall:.3f} ({cpu:.3f})"
 
 
 def _check_row(row: dict[str, Any]) -> str:

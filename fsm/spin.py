@@ -67,7 +67,7 @@ class Verdict:
     #: False when the search was cut short (its depth limit): then nothing is proved.
     complete: bool
     #: Seconds: "generate" (spin -a), "compile" (both verifiers; nearly 0 when built before in this process),
-    #: "safety" and "liveness" (the searches).
+    #: "safety" and "liveness" (the searches, wall clock), "safety cpu" and "liveness cpu" (their CPU time).
     seconds: dict[str, float]
     output: str = attrs.field(repr=False)
 
@@ -79,10 +79,21 @@ class _Run:
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)  # noqa: S603  # argv: spin, cc, pan
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)  # noqa: S603  # argv: spin, cc
     if done.returncode != 0 and not done.stdout:
         raise RuntimeError(f"{Path(cmd[0]).name} failed: {done.stderr.strip()[:500]}")
     return done.stdout
+
+
+def _search(cmd: list[str], cwd: Path) -> tuple[str, float]:
+    """Run a verifier: its output and the CPU seconds it used (user + system, told apart from other work on a
+    shared machine)."""
+    out = cwd / "search.out"
+    with out.open("wb") as f:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT)  # noqa: S603  # argv: pan
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return out.read_text(encoding="utf-8", errors="replace"), usage.ru_utime + usage.ru_stime
 
 
 #: Verifiers built in this process, by what spin -a generated (and the build flags): two models that differ only
@@ -131,8 +142,10 @@ def _mode(m: Model, live: bool, hint: int, fast: bool) -> _Run:
     depth = max(10_000, 2 * hint + 1_000)
     width = min(30, max(18, (4 * hint).bit_length()))
     t2 = time.perf_counter()
-    text = _run([str(pan), f"-m{depth}", f"-w{width}", *(["-a", "-A", "-n"] if live else ["-c0"])], where)
-    seconds["liveness" if live else "safety"] = time.perf_counter() - t2
+    text, cpu = _search([str(pan), f"-m{depth}", f"-w{width}", *(["-a", "-A", "-n"] if live else ["-c0"])], where)
+    mode = "liveness" if live else "safety"
+    seconds[mode] = time.perf_counter() - t2
+    seconds[f"{mode} cpu"] = cpu
     return _Run(text, seconds)
 
 
@@ -173,7 +186,8 @@ def _verdict(m: Model, options: Options, safety: _Run, liveness: _Run) -> Verdic
     edges = frozenset(edge for line, edge in m.edges.items() if line not in unreached)
     complete = "max search depth too small" not in text + liveness.text
     seconds = {k: safety.seconds.get(k, 0.0) + liveness.seconds.get(k, 0.0) for k in ("generate", "compile")}
-    seconds |= {"safety": safety.seconds["safety"], "liveness": liveness.seconds["liveness"]}
+    seconds |= {k: v for k, v in safety.seconds.items() if k.startswith("safety")}
+    seconds |= {k: v for k, v in liveness.seconds.items() if k.startswith("liveness")}
     return Verdict(flow=m.flow, options=options, states=int(stored.group(1)) if stored else -1,
                    violated=frozenset(violated), edges=edges, complete=complete, seconds=seconds,
                    output=f"{text}\n--- liveness ---\n{liveness.text}")
