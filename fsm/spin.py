@@ -99,6 +99,7 @@ def _search(cmd: list[str], cwd: Path) -> tuple[str, float]:
 #: Verifiers built in this process, by what spin -a generated (and the build flags): two models that differ only
 #: where nothing reads it (a bound no edge tests) are compiled once.
 _BUILT: dict[str, Path] = {}
+_BUILDING: dict[str, threading.Lock] = {}
 _BUILT_LOCK = threading.Lock()
 _BUILD_DIR: list[Path] = []
 _RUNS = itertools.count()
@@ -132,12 +133,12 @@ def _mode(m: Model, live: bool, hint: int, fast: bool) -> _Run:
         digest.update(path.read_bytes() if path.exists() else b"")
     key = digest.hexdigest()
     with _BUILT_LOCK:
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:  # the same verifier wanted twice at once is built once
         pan = _BUILT.get(key)
-    if pan is None:
-        _run([cc, *flags, "-o", "pan", "pan.c"], where)
-        pan = where / "pan"
-        with _BUILT_LOCK:
-            _BUILT[key] = pan
+        if pan is None:
+            _run([cc, *flags, "-o", "pan", "pan.c"], where)
+            pan = _BUILT[key] = where / "pan"
     seconds = {"generate": t1 - t0, "compile": time.perf_counter() - t1}
     depth = max(10_000, 2 * hint + 1_000)
     width = min(30, max(18, (4 * hint).bit_length()))
