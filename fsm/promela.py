@@ -109,6 +109,7 @@ def model(flow: FlowSpec | str, options: Options, *, edges: bool = True) -> Mode
     for name in FLAGS:
         out(f"bit {name} = 0;")
     out("")
+    context = _Flow(states, ident, counters, progress, o, edges)
     out("active proctype flow() {")
     out("end:")
     out("  do")
@@ -117,47 +118,13 @@ def model(flow: FlowSpec | str, options: Options, *, edges: bool = True) -> Mode
         if s.terminal:
             continue
         out(f"  /* {s.name} */")
-        enabled: list[str] = []
-        can = producible(s)
-        if not can:
-            out("#ifndef LIVENESS")
-            out(f"  :: atomic {{ st == {ident[s.name]} -> assert(way_out) }}  /* no call or question */")
-            out("#endif")
-        for outcome in can:
-            alts = s.alternatives(outcome)
-            if not alts:
-                out("#ifndef LIVENESS")
-                out(f"  :: atomic {{ st == {ident[s.name]} -> assert(handled) }}  /* {outcome}: no edge */")
-                out("#endif")
-                continue
-            prior: list[str] = []
-            for e in alts:
-                g = _guard(e.guard, counters)
-                cond = " && ".join([f"st == {ident[s.name]}", *(f"!({p})" for p in prior), *([g] if g else [])])
-                target = states.get(e.target)
-                if target is None:  # an unknown target: the definition is invalid; the move goes nowhere
-                    out(f"  :: atomic {{ {cond} -> assert(way_out) }}  /* {outcome} -> unknown {e.target!r} */")
-                    break
-                effects = _effects(s, e.count, target, counters=counters, progress=progress, o=o)
-                found[len(lines) + 1] = (s.name, outcome, target.name)
-                body = "; ".join([*effects, f"st = {ident[target.name]}", *_asserts(s, outcome, target, o)])
-                option = f"atomic {{ {cond} -> d_step {{ {body} }} }}" if edges else f"d_step {{ {cond} -> {body} }}"
-                out(f"  :: {option}  /* {s.name} --{outcome}--> {target.name} */")
-                if not g:
-                    break
-                prior.append(g)
-            else:
-                some = " || ".join(f"({p})" for p in prior)
-                out("#ifndef LIVENESS")
-                out(f"  :: atomic {{ st == {ident[s.name]} && !({some}) -> assert(way_out) }}"
-                    f"  /* {outcome}: no guard holds */")
-                out("#endif")
-                enabled.append(some)
-                continue
-            enabled.append("")  # an outcome with an edge that is always taken
-        if "" not in enabled:
-            cond = " || ".join(f"({g})" for g in enabled)
-            stuck.append(f"(st == {ident[s.name]}" + (f" && !({cond})" if cond else "") + ")")
+        choices, moving = _options(s, context)
+        for line, edge in choices:
+            if edge is not None:
+                found[len(lines) + 1] = edge
+            out(line)
+        if "" not in moving:  # no option that always moves: the state can be stuck
+            stuck.append(f"(st == {ident[s.name]}" + (f" && !({' || '.join(moving)})" if moving else "") + ")")
     out("  od")
     out("}")
     out("")
@@ -167,6 +134,60 @@ def model(flow: FlowSpec | str, options: Options, *, edges: bool = True) -> Mode
     out("ltl terminates { <> ended }")
     out("#endif")
     return Model(f.name, "\n".join(lines) + "\n", found if edges else {})
+
+
+@attrs.frozen
+class _Flow:
+    """What writing one state's options needs to know of the whole flow."""
+
+    states: dict[str, State]
+    ident: dict[str, str]
+    counters: dict[str, spec.Counter]
+    progress: list[str]
+    options: Options
+    edges: bool
+
+
+def _options(s: State, flow: _Flow) -> tuple[list[tuple[str, tuple[str, str, str] | None]], list[str]]:
+    """The options of state ``s`` in the ``do`` loop (each with the edge it takes, or None for an assertion that
+    the environment found a way out missing), and the guard under which each edge moves ("" for always)."""
+    me, o = flow.ident[s.name], flow.options
+    out: list[tuple[str, tuple[str, str, str] | None]] = []
+    moving: list[str] = []
+
+    def fault(cond: str, prop: str, why: str) -> None:  # the safety search reports it; the liveness one skips it
+        out.extend([("#ifndef LIVENESS", None), (f"  :: atomic {{ {cond} -> assert({prop}) }}  /* {why} */", None),
+                    ("#endif", None)])
+
+    can = producible(s)
+    if not can:
+        fault(f"st == {me}", "way_out", "no call or question")
+    for outcome in can:
+        alts = s.alternatives(outcome)
+        if not alts:
+            fault(f"st == {me}", "handled", f"{outcome}: no edge")
+            continue
+        prior: list[str] = []
+        for e in alts:
+            g = _guard(e.guard, flow.counters)
+            cond = " && ".join([f"st == {me}", *(f"!({p})" for p in prior), *([g] if g else [])])
+            target = flow.states.get(e.target)
+            if target is None:  # an unknown target: the definition is invalid, the move goes nowhere
+                fault(cond, "way_out", f"{outcome} -> unknown {e.target!r}")
+            else:
+                effects = _effects(s, e.count, target, counters=flow.counters, progress=flow.progress, o=o)
+                body = "; ".join([*effects, f"st = {flow.ident[target.name]}", *_asserts(s, outcome, target, o)])
+                option = (f"atomic {{ {cond} -> d_step {{ {body} }} }}" if flow.edges
+                          else f"d_step {{ {cond} -> {body} }}")
+                out.append((f"  :: {option}  /* {s.name} --{outcome}--> {target.name} */",
+                            (s.name, outcome, target.name)))
+                moving.append(" && ".join([*(f"!({p})" for p in prior), *([g] if g else [])]))
+            if not g:
+                break
+            prior.append(g)
+        else:
+            fault(f"st == {me} && !({' || '.join(f'({p})' for p in prior)})", "way_out", f"{outcome}: no guard holds")
+    return out, [f"({m})" if m else "" for m in moving]
 
 
 def _int_type(highest: int) -> str:

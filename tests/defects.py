@@ -116,6 +116,12 @@ def no_fallback() -> FlowSpec:
                                        if not (e.outcome == "pin_rejected" and e.guard is None)))
 
 
+def stuck() -> FlowSpec:
+    """remove-enrollments whose every edge needs a restart left: with max_restarts 0 no answer moves it."""
+    flow = FLOWS["remove-enrollments"]
+    return edit(flow, "A", edges=tuple(attrs.evolve(e, guard=spec.below("restarts")) for e in edges_of(flow, "A")))
+
+
 #: Each table defect: how to make it, the options it is checked under, and the properties it breaks that SPIN
 #: judges too (``reachable`` and ``definition`` are fsm check's alone).
 SEEDED: dict[str, tuple[Callable[[], FlowSpec], Options, frozenset[str]]] = {
@@ -131,4 +137,5 @@ SEEDED: dict[str, tuple[Callable[[], FlowSpec], Options, frozenset[str]]] = {
     "unreachable state": (unreachable_state, make_options(), frozenset()),
     "unbounded retry": (unbounded_retry, make_options(), frozenset({"retry_bound", "terminates"})),
     "no fallback": (no_fallback, make_options(), frozenset({"way_out"})),
+    "stuck": (stuck, make_options(max_restarts=0), frozenset({"way_out"})),
 }
