@@ -227,7 +227,7 @@ def _reachable(result: Result, ex: Explorer, spec_: FlowSpec, options: Options, 
                attrs.evolve(options, method="auto", sdk_version="2.3.0")]
     for other in methods[1:]:
         try:
-            missing -= Explorer(spec_, other).reach(missing)
+            missing -= Explorer(spec_, other, like=ex).reach(missing)
         except OptionError:
             continue
     zero = [name for name in BOUNDS if getattr(options, name) == 0]
@@ -236,7 +236,7 @@ def _reachable(result: Result, ex: Explorer, spec_: FlowSpec, options: Options, 
             if not missing:
                 break
             try:
-                found = Explorer(spec_, make_options(**{**other.as_dict(), name: 1})).reach(missing)
+                found = Explorer(spec_, make_options(**{**other.as_dict(), name: 1}), like=ex).reach(missing)
             except OptionError:
                 continue
             for state in sorted(found):

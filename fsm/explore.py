@@ -100,7 +100,10 @@ class Explorer:
     definition is invalid is explored as written (``definition_invalid``).
     """
 
-    def __init__(self, flow: FlowSpec | str, options: Options, *, learn: bool = True) -> None:
+    def __init__(self, flow: FlowSpec | str, options: Options, *, learn: bool = True,
+                 like: Explorer | None = None) -> None:
+        """``like``: an explorer of the same flow, done, under options that differ at most in the method and
+        the SDK version: its reading of each message and the moves no shortcut guard chooses are taken over."""
         #: False: move the real machine from every configuration (slow; the tests compare both ways).
         self.learn = learn
         self.spec = FLOWS[flow] if isinstance(flow, str) else flow
@@ -162,6 +165,12 @@ class Explorer:
         self._held = self.every_value() if not learn else {}
         self.initial = self.encode(self.spec.initial, (0,) * len(self.bounds))
         Flow(self.compiled, options)  # the options must allow the flow (raises OptionError)
+        if like is not None and learn and like.learn and like.compiled is self.compiled \
+                and like.bounds == self.bounds and (like.options.dialect, like.options.platform) == \
+                (options.dialect, options.platform):
+            self._classes = dict(like._classes)
+            self._class_tested = dict(like._class_tested)
+            self._learned = {k: m for k, m in like._learned.items() if not self._flagged(k[0], m.outcome)}
 
     def _layout(self, state: State) -> None:
         """What the plans of ``state`` depend on: the counters its edges test or count, the per-call counters."""
@@ -320,6 +329,10 @@ class Explorer:
             alike.add((move.outcome, delta))
             steps.append((k, delta, move.outcome, (c + delta) % self.S, move.writes, None))
         return Plan(s, len(classes), tuple(steps), cacheable)
+
+    def _flagged(self, s: int, outcome: str) -> bool:
+        """Does a guard of state ``s``'s edges for ``outcome`` read a flag of the options (the shortcut)?"""
+        return any(e.guard is not None and e.guard.kind == "flag" for e in self.states[s].alternatives(outcome))
 
     def _outcome_tested(self, s: int, outcome: str) -> int:
         """The counters the guards of state ``s``'s edges for ``outcome`` test (all they choose by)."""
