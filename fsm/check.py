@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from fsm.errors import OptionError
+from fsm.errors import DefinitionError, OptionError
 from fsm.explore import Explorer
 from fsm.flows import FLOWS
 from fsm.machine import TraceEntry
@@ -156,11 +156,10 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
         result.skipped = f"not available under these options: {exc}"
         result.seconds = time.perf_counter() - started
         return result
-    except Exception as exc:
-        if not result.definition_invalid:
-            raise
-        result.notes.append(f"explored nothing: the machine cannot be built from this definition "
-                            f"({type(exc).__name__})")
+    except DefinitionError as exc:  # the machine cannot even be built from the definition
+        result.violations["definition"].extend(Violation("definition", p) for p in exc.problems)
+        result.definition_invalid = True
+        result.notes.append("explored nothing: the machine cannot be built from this definition")
         result.seconds = time.perf_counter() - started
         return result
     judge = Judge(ex)
@@ -176,8 +175,7 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
     result.transitions = search.transitions
     if search.gave_up:
         result.machine_steps = ex.machine_steps
-        result.gave_up = f"gave up after {result.nodes} configurations (--max-configurations {limit}): " \
-                         "nothing proved"
+        result.gave_up = f"gave up after {result.nodes} configurations (the limit is {limit}): nothing proved"
         result.seconds = time.perf_counter() - started
         return result
     flagged: set[str] = set()

@@ -115,7 +115,12 @@ class Explorer:
             except DefinitionError:
                 machine = None
         self.definition_invalid = machine is None and bool(problems(self.spec))
-        self.compiled: Compiled = machine or Compiled(self.spec, validate=False)
+        if machine is None:
+            try:
+                machine = Compiled(self.spec, validate=False)
+            except Exception as exc:
+                raise DefinitionError(self.spec.name, [f"the machine cannot be built: {type(exc).__name__}"]) from exc
+        self.compiled: Compiled = machine
         self.names = [s.name for s in self.spec.states]
         self.index = {n: i for i, n in enumerate(self.names)}
         self.states = [self.compiled.states[n] for n in self.names]
