@@ -425,3 +425,14 @@ def test_the_checker_reaches_the_configurations_the_table_derives(name: str, var
     found = {(ex.state_of(x % ex.C), ex.counters_of(x % ex.C)) for x in walk.color}
     assert found == {(state, counters) for state, counters, _ in reachable(FLOWS[name], options)}
     assert len(walk.color) == len(found) == check(name, options).configurations
+
+
+def test_a_definition_the_machine_cannot_be_built_from_is_reported_not_a_crash() -> None:
+    flow = FLOWS["reset-pin"]
+    bad = edit(flow, "B", edges=(*edges_of(flow, "B"), Edge(outcome=spec.SUCCEEDED, target="nowhere")))
+    r = check(bad, make_options())
+    assert r.definition_invalid and not r.ok and r.skipped is None
+    texts = [v.text for v in r.violations["definition"]]
+    assert "state 'B': succeeded leads to unknown state 'nowhere'" in texts
+    assert any(t.startswith("the machine cannot be built") for t in texts)
+    assert r.notes == ["explored nothing: the machine cannot be built from this definition"]
