@@ -31,6 +31,7 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     Raises :class:`fsm.SnapshotInvalid` for anything but a snapshot of a configuration a run of this
     version of fsm reaches; see the module's docstring for where it resumes.
     """
+    problem: str | None
     try:
         saved = read(data)
     except SnapshotInvalid as exc:
