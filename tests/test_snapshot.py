@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fsm
+from fsm import snapshot as snapshot_format
 from fsm import spec
 from fsm.machine import Flow
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import DEMO_PIN, Simulator
 from fsm.resumption import live_secrets, resume_state, secret_slots
-from fsm import snapshot as snapshot_format
 from fsm.snapshot import KEYS
 from tests.helpers import failed, ok
 
@@ -446,7 +446,7 @@ def test_each_size_limit_holds_at_the_limit_and_refuses_one_past(what: str, at_l
     fsm.resume(ok_snap)
     bad = json.loads(json.dumps(base))
     past(bad)
-    with pytest.raises(fsm.SnapshotInvalid, match=what.split(":")[0]):
+    with pytest.raises(fsm.SnapshotInvalid, match=what.split(":", maxsplit=1)[0]):
         fsm.resume(bad)
 
 
