@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from fsm import spec
 from fsm.catalog import CATALOG, DIALECTS, FORBIDDEN, INPUT_CODES, PLATFORMS, TRANSIENT_CODES, Entry, label
 from fsm.classify import classify_code
-from fsm.diagrams import call_words, machine_edges, param_words, step_titles, to_mermaid
+from fsm.diagrams import call_words, machine_edges, param_words, step_titles, views
 from fsm.flows import FLOWS
 from fsm.inputs import RULES
 from fsm.machine import compiled
@@ -165,7 +165,8 @@ def flow_section(name: str) -> list[str]:
         lines.append("")
         lines.extend(f"- {note}" for note in flow.notes)
         lines.append("")
-    lines.extend(["```mermaid", to_mermaid(name).rstrip("\n"), "```", ""])
+    first = views(name)[1]
+    lines.extend([f"![{first.title[0]}]({first.stem}.svg)", ""])
     titles = step_titles(flow)
     for step, states in steps.items():
         lines.extend(_step_section(flow, step, titles[step], states))

@@ -9,7 +9,6 @@ import pytest
 
 from fsm import docs
 from fsm.catalog import DIALECTS
-from fsm.diagrams import to_mermaid
 from fsm.flows import FLOWS
 from fsm.inputs import RULES
 from fsm.machine import compiled
@@ -82,11 +81,10 @@ def test_questions_show_the_validation_rule(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notes_mermaid_and_svg_are_in_the_flow_section(name: str) -> None:
+def test_notes_and_pictures_are_in_the_flow_section(name: str) -> None:
     section = _flow_text(name)
     for note in FLOWS[name].notes:
         assert note in section
-    assert "```mermaid\n" + to_mermaid(name) + "```" in section
     assert f"]({name}.svg)" in section
 
 

@@ -69,7 +69,8 @@ class DrawnEdge:
     source: str
     outcome: str
     target: str
-    #: ``[pin attempts left]``, ``[else]`` or "" (no guard on this outcome).
+    #: ``[PIN submissions left]``, the else of the guards before it (``[no PIN submission left]``), or ""
+    #: (no guard on this outcome).
     guard: str
 
     @property
@@ -106,8 +107,9 @@ def machine_edges(name: str) -> tuple[DrawnEdge, ...]:
                     g = alternatives[i].guard
                     if g is not None:
                         guard = f"[{g.words}]"
-                    elif i > 0:
-                        guard = "[else]"
+                    elif i > 0:  # the else of the guards before it, named: [no PIN submission left]
+                        guard = "[" + " and ".join(dict.fromkeys(
+                            a.guard.else_words for a in alternatives[:i] if a.guard is not None)) + "]"
                 key = (order[source], outcomes.index(trigger) if trigger in outcomes else len(outcomes), i)
                 found.append((key, DrawnEdge(source=source, outcome=trigger, target=str(t.dest), guard=guard)))
     return tuple(e for _, e in sorted(found, key=lambda kv: kv[0]))
