@@ -19,7 +19,7 @@ from fsm.records import methods
 
 Kind = Literal["call", "question", "terminal"]
 
-# Terminal states (PROTOCOL.md).
+# Terminal states.
 ENROLLED = "enrolled"
 DONE = "done"
 FAILED = "failed"
@@ -180,7 +180,7 @@ class State:
     counts: str | None = None
     #: Counter shown as the question's attempt number, besides invalid answers.
     tally: str | None = None
-    #: The answer becomes a new PIN: obvious PINs are refused (RELIABILITY.md D8).
+    #: The answer becomes a new PIN: obvious PINs are refused (NIST SP 800-63B).
     new_pin: bool = False
     #: Result fields kept for later calls (e.g. the trusted phone number of step 3).
     keep: tuple[str, ...] = ()
