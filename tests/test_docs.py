@@ -93,8 +93,9 @@ def _expand(places: str) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     flow = ""
     but: list[str] | None = None
-    for token in places.split(", "):
-        head, _, rest = token.partition(" ")
+    for part in places.split(", "):
+        token = part
+        head, _, rest = part.partition(" ")
         if head in FLOWS:
             flow, token = head, rest
             if token == "(every call)":

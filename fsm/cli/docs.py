@@ -6,6 +6,8 @@ import argparse
 import pathlib
 from typing import Any
 
+from fsm.cli.files import output_dir
+
 DEFAULT_OUT = "diagrams"
 
 
@@ -26,8 +28,7 @@ def add(subparsers: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     from fsm import docs
 
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(pathlib.Path(args.out), option="--out")
     path = out / docs.FILENAME
     path.write_text(docs.reference(), encoding="utf-8")
     print(f"wrote {path}")
