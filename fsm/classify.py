@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fsm import spec
 from fsm.catalog import FORBIDDEN, INPUT_CODES, TRANSIENT_CODES, Entry
-from fsm.errors import MalformedMessage
+from fsm.errors import MalformedMessage, PortError
 from fsm.messages import Message
 from fsm.spec import State
 
@@ -42,6 +42,8 @@ def classify_exception(exc: BaseException) -> str:
     """The outcome of the port raising ``exc`` (or of a message that could not be parsed)."""
     if isinstance(exc, MalformedMessage):
         return spec.MALFORMED
+    if isinstance(exc, PortError):
+        return spec.TRANSIENT if exc.transient else spec.PORT_ERROR
     if isinstance(exc, ConnectionError | TimeoutError):
         return spec.TRANSIENT
     return spec.PORT_ERROR

@@ -19,7 +19,8 @@ from fsm import spec
 from fsm.machine import Flow
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import DEMO_PIN, Simulator
-from fsm.snapshot import KEYS, live_secrets, resume_state, secret_slots
+from fsm.resumption import live_secrets, resume_state, secret_slots
+from fsm.snapshot import KEYS
 from tests.helpers import failed, ok
 
 PIN, SMS = "902718", "551907"
@@ -153,8 +154,16 @@ def test_resume_asks_again_for_the_secret_the_step_needs(options: dict[str, Any]
 def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
     """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
     f = fsm.start("enrollment")
-    f.state = "8"
-    f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] = 3
+    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
+                    ok()):
+        f.receive(message)
+    f.answer(SMS)
+    f.receive(ok(status="AlreadyEnrolled"))
+    for _ in range(2):
+        f.answer(PIN)
+        f.receive(failed(2308))
+    f.answer(PIN)
+    assert f.state == "8" and f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] == 3
     g = fsm.resume(f.snapshot())
     assert (g.state, g.outcome and g.outcome.cause) == ("failed", "pin_attempts_exhausted")
 
@@ -348,3 +357,60 @@ def test_stale_response_after_resume_is_refused_as_before() -> None:
     with pytest.raises(fsm.StaleMessage):
         g.receive(first)
     assert g.snapshot() == before
+
+
+def _at_8_pin_question() -> dict[str, Any]:
+    """A real snapshot at 8:pinCode after one PIN refused (pin_attempts 1 of 3)."""
+    f = fsm.start("enrollment")
+    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
+                    ok()):
+        f.receive(message)
+    f.answer(SMS)
+    f.receive(ok(status="AlreadyEnrolled"))
+    f.answer(PIN)
+    f.receive(failed(2308))
+    assert f.state == "8:pinCode"
+    return f.snapshot()
+
+
+@pytest.mark.parametrize("state", ["B:request", "8:pinCode", "B", "B:pinCode", "B:smsCode"])
+def test_a_snapshot_edited_to_a_pin_state_with_no_submission_left_is_refused(state: str) -> None:
+    """Issue 9: edited to such a state with pin_attempts at its bound, the resumed flow would send a 4th PIN."""
+    snap = _at_8_pin_question()
+    snap["state"] = state
+    snap["counters"]["pin_attempts"] = 3
+    with pytest.raises(fsm.SnapshotInvalid, match="no run reaches"):
+        fsm.resume(snap)
+
+
+def test_a_snapshot_without_the_values_a_later_call_needs_is_refused() -> None:
+    snap = _at_8_pin_question()
+    snap["values"] = {}
+    with pytest.raises(fsm.SnapshotInvalid, match="no run reaches"):
+        fsm.resume(snap)
+
+
+@pytest.mark.parametrize(("flow", "slot", "value"), [
+    ("remove-vehicle", "vin", "ANY VEHICLE'; DROP"),
+    ("enrollment", "phoneNumber", "0612345678; rm"),
+    ("enrollment", "phoneNumber", "\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"),
+])
+def test_held_values_pass_the_validation_answers_get(flow: str, slot: str, value: str) -> None:
+    if flow == "enrollment":
+        snap = _at_8_pin_question()
+    else:
+        f = fsm.start("remove-vehicle")
+        f.answer("VR1AB12C3D4567890")
+        snap = f.snapshot()
+    snap["values"][slot] = value
+    with pytest.raises(fsm.SnapshotInvalid, match=f"values.{slot}"):
+        fsm.resume(snap)
+
+
+@pytest.mark.parametrize("options", [{}, {"platform": "ios"}])
+def test_options_must_all_be_there(options: dict[str, Any]) -> None:
+    """An iOS snapshot with options emptied must not silently turn Android (the defaults)."""
+    snap = _at_8_pin_question()
+    snap["options"] = options
+    with pytest.raises(fsm.SnapshotInvalid, match="every option"):
+        fsm.resume(snap)
