@@ -217,8 +217,10 @@ def _causes_section() -> list[str]:
         "",
         "`fsm.run` returns an `Outcome`: `state` (`enrolled` or `done` when `ok`, else `failed` or `cancelled`), "
         "`cause` (below: the one reason a program matches on), `error_code` (the SDK's code when one ended the "
-        "run) and `reason` (the cause's words, for a person; `failed at step 8: the PIN was refused too many "
-        "times`). `done` has no cause (`None`). A `Flow` that has ended gives the same through `flow.outcome`.",
+        "run), `reason` (the cause's words, for a person; `failed at step 8: the PIN was refused too many "
+        "times`) and `resumable` (true when a retry can fix the end: the transient retries of a call ran out; "
+        "its snapshot then resumes at that call). `done` has no cause (`None`). A `Flow` that has ended gives "
+        "the same through `flow.outcome`.",
         "",
         *_table(("cause", "ends", "words (`Outcome.reason`)", "`error_code`", "where it can happen"), rows),
         "",

@@ -263,21 +263,11 @@ def step_titles(flow: FlowSpec) -> dict[str, str]:
     return titles
 
 
-def state_lines(state: State, entry: Entry | None, options: Options | None = None, *,
-                brief: bool = False) -> list[str]:
-    """The lines a state is drawn with: step id and title, then the call or the question.
-
-    ``brief`` (the overview): no parameters, no prompt.
-    """
+def state_lines(state: State, entry: Entry | None, options: Options | None = None) -> list[str]:
+    """The lines a state is drawn with in the full picture: step id and title, then the call (with the
+    parameters of ``options``, or of every dialect and platform) or the question."""
     if state.terminal:
         return [state.name]
-    if brief:
-        if state.kind == "question":
-            again = " again" if state.name.endswith(common.again("")) else ""
-            return [f"{state.step} · asks {state.ask}{again}"]
-        assert entry is not None
-        lines = [*_wrap(f"{state.step} · {state.title}", _TITLE_WIDTH), f"{entry.op} {entry.api}"]
-        return [*lines, "DESTRUCTIVE"] if state.step == "A" else lines
     if state.kind == "question":
         lines = [f"{state.step} · asks {state.ask}", state.prompt]
         if state.new_pin:
@@ -288,12 +278,6 @@ def state_lines(state: State, entry: Entry | None, options: Options | None = Non
     if state.step == "A":
         lines.append("DESTRUCTIVE: removes every enrollment")
     return lines
-
-
-#: Widest line (characters) of the overview's state titles, edge words and rules.
-_TITLE_WIDTH = 30
-_EDGE_WIDTH = 24
-_NOTE_WIDTH = 96
 
 
 def _wrap(line: str, width: int, hang: str = "") -> list[str]:

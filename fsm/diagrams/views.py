@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from fsm import spec
+from fsm.catalog import CATALOG
 from fsm.diagrams.model import (
     DrawnEdge,
     _rule_shapes,
@@ -172,7 +173,7 @@ def box_lines(state: State, *, stub: bool = False) -> tuple[str, ...]:
     """A state's box: step and title (a call: the SDK call; a question: what it asks)."""
     if state.terminal:
         return (state.name,)
-    c = compiled_entry(state)
+    c = _call_of(state)
     if state.kind == "question":
         again = " again" if state.name.endswith(":again") else ""
         head = f"{state.step} · asks {state.ask}{again}"
@@ -185,10 +186,8 @@ def box_lines(state: State, *, stub: bool = False) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def compiled_entry(state: State) -> tuple[str, str] | None:
+def _call_of(state: State) -> tuple[str, str] | None:
     """(op, api) of a call state, from the catalog."""
-    from fsm.catalog import CATALOG
-
     if state.call is None:
         return None
     entry = CATALOG[state.call]
@@ -251,10 +250,6 @@ def _clusters(flow: FlowSpec, names: Iterable[str]) -> tuple[tuple[str, str, tup
     return tuple(out)
 
 
-def _said(flow: FlowSpec) -> list[str]:
-    return said_lines(flow)
-
-
 # -- the pictures ---------------------------------------------------------------------------
 
 
@@ -293,7 +288,7 @@ def overview_view(name: str) -> View:
              for s in flow.states if not s.terminal]
     nodes += _ends(flow, [n for link in links for n in (link.source, link.target)])
     title = (f"{flow.title} (fsm flow {flow.name!r}), drawn from the machine that runs it.",
-             "Boxes: SDK calls; dashed boxes: questions to the person.", *_said(flow))
+             "Boxes: SDK calls; dashed boxes: questions to the person.", *said_lines(flow))
     return View(flow=name, kind="overview", stem=f"{name}.overview", title=title, rankdir="TB",
                 nodes=tuple(nodes), links=tuple(links),
                 clusters=_clusters(flow, (n.name for n in nodes)))
@@ -351,7 +346,7 @@ def step_view(name: str, step: str) -> View:
     title = (f"{flow.title} (fsm flow {flow.name!r}), step {step} · {titles[step]}: its states, every edge "
              "leaving them, and (grey) the edges that lead into them.",
              "Boxes: SDK calls; dashed boxes: questions to the person; grey boxes: states of other steps.",
-             *_said(flow))
+             *said_lines(flow))
     return View(flow=name, kind="step", stem=f"{name}.step-{step}", title=title, rankdir="TB",
                 nodes=tuple(nodes), links=tuple(links))
 

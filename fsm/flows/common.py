@@ -50,6 +50,11 @@ NOTES = (
     "Asking again is its own state (…:smsCode:again): after the SDK refuses an SMS code the flow asks only "
     "the code again and goes straight back to the call, instead of asking the new PIN again; every path is in "
     "the table and the pictures, with no hidden 'do we already have it?' guard.",
+    "A run that failed because the transient retries of a call ran out is resumable at that call "
+    "(Outcome.resumable: its snapshot resumes the same call, the retry counter at 0, every other counter "
+    "kept), because an SDK that could not be reached may be reached later; every other failed end is final. "
+    "A snapshot is accepted only when it describes a configuration a run reaches under its own options, so "
+    "an edited snapshot cannot buy a PIN submission, a restart or a call past its bound.",
     "The destructive A (remove all enrollments) is made only right after an explicit signal: a blocked "
     "status at step 2 or FAILED 2317 at a call of the enrollment. A standalone flow never makes it on its "
     "own.",
