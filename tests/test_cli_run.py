@@ -117,6 +117,7 @@ def test_interactive_reask_says_the_rule(monkeypatch: pytest.MonkeyPatch, capsys
     assert len(pin_prompts) == 2
     assert "again" not in pin_prompts[0]
     assert "invalid answer: 4 to 8 ASCII digits, not an obvious one" in pin_prompts[1]
+    assert pin_prompts[1].endswith("; 3 tries left]: ")  # 1 of 3 invalid answers in a row: this one and 2 more
 
 
 # -- a demo that teaches -------------------------------------------------------------------------

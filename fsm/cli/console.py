@@ -125,6 +125,7 @@ class Console:
         self.sim, self.out, self.interactive, self.person, self.quiet = sim, out, interactive, person, quiet
         self.err = err or sys.stderr
         self.shown_sms = 0
+        self.flow: Flow | None = None
 
     def _write(self, text: str) -> None:
         if not self.quiet:
@@ -147,6 +148,7 @@ class Console:
 
     def step(self, flow: Flow) -> None:
         """Print the edge just taken, and why when the turn needs saying."""
+        self.flow = flow
         t = flow.trace[-1]
         state = flow.spec.state(t.state)
         if t.kind == "call":
@@ -175,7 +177,9 @@ class Console:
         again = ""
         if question.why:
             words = rule(question.name, new_pin=question.new_pin) if question.why == spec.INVALID else ""
-            again = f" [again: {spec.OUTCOME_WORDS.get(question.why, question.why)}{': ' + words if words else ''}]"
+            left = tries_left(self.flow) if self.flow is not None and self.flow.trace else None
+            again = (f" [again: {spec.OUTCOME_WORDS.get(question.why, question.why)}{': ' + words if words else ''}"
+                     f"{'; ' + left.split(': ')[-1] if left else ''}]")
         prompt = f"  ?     {question.name}: {question.prompt}{pin_hint(question, self.sim)}{again}{hint}: "
         try:
             raw = getpass.getpass(prompt) if question.secret and sys.stdin.isatty() else input(prompt)
