@@ -402,3 +402,21 @@ def test_committed_version_1_snapshots_still_resume_where_they_did(path: Path) -
 def test_the_fixtures_cover_each_flow() -> None:
     flows = {json.loads(p.read_text())["snapshot"]["flow"] for p in FIXTURES.glob("*.json")}
     assert flows == set(fsm.FLOWS)
+
+
+def test_only_an_end_a_retry_can_fix_is_resumable() -> None:
+    """PROTOCOL.md: transient retries exhausted -> failed, resumable at that step; every other end is final.
+    (Resuming a PIN call whose retries ran out sends the PIN again: not when no submission is left.)"""
+    ends: set[tuple[str, bool]] = set()
+    for t in all_transcripts():
+        flow = fsm.start(t.flow, **t.options)
+        for event in t.events:
+            feed(flow, event)
+        out = flow.outcome
+        assert out is not None
+        last = next((e for e in reversed(t.events) if "call" in e), None)
+        no_pin_left = last is not None and last["step"] in PIN_STEPS and pin_submissions(t.events) >= make_options(
+            **t.options).max_pin_attempts
+        assert out.resumable == (out.cause == "transient_retries_exhausted" and not no_pin_left), (t.flow, out)
+        ends.add((out.cause or "", out.resumable))
+    assert ("transient_retries_exhausted", True) in ends and sum(1 for _, r in ends if not r) > 10
