@@ -11,10 +11,12 @@ import json
 import os
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from benchmarks import checker, imports, memory, snapshots, step
 from benchmarks.bench_check import LIMIT
+from fsm.cli.files import UsageError, output_file
 from fsm.flows import FLOWS
 
 FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "shared": 10_000, "time": 5_000,
@@ -154,16 +156,22 @@ def _check_row(row: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--json", metavar="FILE.json", type=Path, help="also write the figures to FILE as JSON")
     args = parser.parse_args(argv)
+    if args.json is not None:  # checked before minutes of measuring, not after
+        try:
+            output_file(args.json, option="--json", suffixes=(".json",))
+        except UsageError as exc:
+            print(f"python -m benchmarks: {exc}", file=sys.stderr)
+            return 2
 
     def say(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
     results = run(QUICK if args.quick else FULL, say)
     print(table(results))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
+    if args.json is not None:
+        with args.json.open("w", encoding="utf-8") as f:
             json.dump(results, f, indent=2, default=str)
             f.write("\n")
     return 0

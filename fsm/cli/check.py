@@ -11,6 +11,7 @@ import attrs
 
 from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.check import PROPERTIES, Result, check, stderr_progress
+from fsm.cli.files import output_dir
 from fsm.cli.options import add_options, options_of
 from fsm.errors import OptionError
 from fsm.flows import FLOWS
@@ -116,6 +117,8 @@ def main(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if args.counterexamples is not None:  # checked before the check runs, not when a violation is written
+        output_dir(args.counterexamples, option="--counterexamples")
     if args.spin:
         from fsm import spin
 

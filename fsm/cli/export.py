@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fsm.cli.files import output_dir
 from fsm.cli.options import add_options, options_of
 from fsm.errors import OptionError
 from fsm.flows import FLOWS
@@ -56,13 +57,9 @@ def main(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(f"fsm export: {exc}", file=sys.stderr)
         return 2
-    out: Path = args.out
-    if out.exists() and not out.is_dir():
-        print(f"fsm export: --out {out}: not a directory", file=sys.stderr)
-        return 2
+    out = output_dir(args.out, option="--out")  # checked before any work
     files = FORMATS[args.format](list(dict.fromkeys(args.flows)) or list(FLOWS), options)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
     except OSError as exc:
