@@ -1,4 +1,4 @@
-"""The command line: ``fsm run | diagrams | docs | check | paths | replay``.
+"""The command line: ``fsm run | diagrams | docs | check | paths | replay | export``.
 
 The only package that touches argv, files and stdout. Each subcommand is a
 module here with ``add(subparsers)`` that registers its parser and sets
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 #: Subcommand modules of fsm.cli, in the order ``fsm --help`` lists them.
-SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "replay")
+SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "replay", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
