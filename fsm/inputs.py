@@ -1,4 +1,4 @@
-"""What a valid answer from the person looks like (PROTOCOL.md, "Input is validated").
+"""What a valid answer from the person looks like (checked before any call).
 
 Only ``str`` is accepted (an ``int`` would lose leading zeros), matched with
 ``re.fullmatch`` on ASCII classes: Arabic-Indic or full-width digits and

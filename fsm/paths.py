@@ -14,11 +14,13 @@ from collections import deque
 
 import attrs
 
+from fsm.errors import OptionError
 from fsm.explore import Explorer
 from fsm.flows import FLOWS
 from fsm.options import BOUNDS, Options, make_options
 from fsm.spec import FlowSpec
 from fsm.transcript import Transcript
+from fsm.witness import run_path
 
 EdgeKey = tuple[str, str, str]  # source state, outcome, target state
 Path = tuple[tuple[int, int], ...]
@@ -63,7 +65,7 @@ def _variants(options: Options) -> list[Options]:
 
 
 def _label(ex: Explorer, i: int, outcome: str, j: int) -> EdgeKey:
-    return (ex.cfgs[i][0], outcome, ex.cfgs[j][0])
+    return (ex.state_of(i), outcome, ex.state_of(j))
 
 
 def _tree(ex: Explorer) -> tuple[list[int], dict[int, tuple[int, int] | None]]:
@@ -74,7 +76,7 @@ def _tree(ex: Explorer) -> tuple[list[int], dict[int, tuple[int, int] | None]]:
     while at < len(order):
         i = order[at]
         at += 1
-        for k, j, _ in ex.expand(i):
+        for k, j, _ in ex.successors(i):
             if j not in parent:
                 parent[j] = (i, k)
                 order.append(j)
@@ -85,7 +87,7 @@ def _to_end(ex: Explorer, order: list[int]) -> dict[int, tuple[int, int]]:
     """For each configuration that can end, the first step of a shortest way to an end."""
     back: dict[int, list[tuple[int, int]]] = {}
     for i in order:
-        for k, j, _ in ex.expand(i):
+        for k, j, _ in ex.successors(i):
             back.setdefault(j, []).append((i, k))
     hop: dict[int, tuple[int, int]] = {}
     done = {i for i in order if ex.terminal(i)}
@@ -112,12 +114,12 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
             break
         try:
             ex = Explorer(spec_, opts)
-        except Exception:  # noqa: BLE001, S112 - options the flow refuses (an SDK too old): try the next variant
+        except OptionError:  # options the flow refuses (an SDK too old): try the next variant
             continue
         order, parent = _tree(ex)
         hop = _to_end(ex, order)
         for i0 in order:
-            for k0, j0, o0 in ex.expand(i0):
+            for k0, j0, o0 in ex.successors(i0):
                 if _label(ex, i0, o0, j0) in covered or (j0 not in hop and not ex.terminal(j0)):
                     continue
                 head: list[tuple[int, int]] = [(i0, k0)]
@@ -132,10 +134,10 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
                     path.append((node, k))
                     node = node_next
                 for i, k in path:
-                    j, o = next((jj, oo) for kk, jj, oo in ex.expand(i) if kk == k)
+                    j, o = next((jj, oo) for kk, jj, oo in ex.successors(i) if kk == k)
                     covered.add(_label(ex, i, o, j))
-                    visited.update((ex.cfgs[i][0], ex.cfgs[j][0]))
-                out.append(ex.transcript(tuple(path)))
+                    visited.update((ex.state_of(i), ex.state_of(j)))
+                out.append(run_path(ex, tuple(path))[0])
     names = [s.name for s in spec_.states]
     cov = Coverage(
         states=sum(1 for n in names if n in visited), states_total=len(names),

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fsm
+from fsm import snapshot as snapshot_format
 from fsm import spec
 from fsm.machine import Flow
 from fsm.ports.persons import DemoPerson
@@ -151,17 +152,24 @@ def test_resume_asks_again_for_the_secret_the_step_needs(options: dict[str, Any]
     assert resume_state(fsm.FLOWS["enrollment"], state, "tutorial", options.get("platform", "android")) == expected
 
 
-def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
-    """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
+def enrolled_to_the_pin_question(refused: int) -> Flow:
+    """An enrollment with a trusted phone and an existing PIN, at 8:pinCode after ``refused`` PINs refused."""
     f = fsm.start("enrollment")
     for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
                     ok()):
         f.receive(message)
     f.answer(SMS)
     f.receive(ok(status="AlreadyEnrolled"))
-    for _ in range(2):
+    for _ in range(refused):
         f.answer(PIN)
         f.receive(failed(2308))
+    assert f.state == "8:pinCode"
+    return f
+
+
+def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
+    """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
+    f = enrolled_to_the_pin_question(2)
     f.answer(PIN)
     assert f.state == "8" and f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] == 3
     g = fsm.resume(f.snapshot())
@@ -361,16 +369,7 @@ def test_stale_response_after_resume_is_refused_as_before() -> None:
 
 def _at_8_pin_question() -> dict[str, Any]:
     """A real snapshot at 8:pinCode after one PIN refused (pin_attempts 1 of 3)."""
-    f = fsm.start("enrollment")
-    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
-                    ok()):
-        f.receive(message)
-    f.answer(SMS)
-    f.receive(ok(status="AlreadyEnrolled"))
-    f.answer(PIN)
-    f.receive(failed(2308))
-    assert f.state == "8:pinCode"
-    return f.snapshot()
+    return enrolled_to_the_pin_question(1).snapshot()
 
 
 @pytest.mark.parametrize("state", ["B:request", "8:pinCode", "B", "B:pinCode", "B:smsCode"])
@@ -414,3 +413,45 @@ def test_options_must_all_be_there(options: dict[str, Any]) -> None:
     snap["options"] = options
     with pytest.raises(fsm.SnapshotInvalid, match="every option"):
         fsm.resume(snap)
+
+
+def _failed_snapshot() -> dict[str, Any]:
+    f = fsm.start("enrollment")
+    f.receive(failed(9999))
+    assert f.state == "failed"
+    return f.snapshot()
+
+
+@pytest.mark.parametrize(("what", "at_limit", "past"), [
+    ("seen: an id", lambda s: s.update(seen=["t" * snapshot_format.MAX_TID]),
+     lambda s: s.update(seen=["t" * (snapshot_format.MAX_TID + 1)])),
+    ("seen: ids", lambda s: s.update(seen=[f"t{i}" for i in range(snapshot_format.MAX_ITEMS)]),
+     lambda s: s.update(seen=[f"t{i}" for i in range(snapshot_format.MAX_ITEMS + 1)])),
+    ("trace: a string", lambda s: s["trace"][0].update(name="n" * snapshot_format.MAX_STRING),
+     lambda s: s["trace"][0].update(name="n" * (snapshot_format.MAX_STRING + 1))),
+    ("trace: parameters", lambda s: s["trace"][0].update(parameters={f"p{i}": "v" for i in range(64)}),
+     lambda s: s["trace"][0].update(parameters={f"p{i}": "v" for i in range(65)})),
+    ("trace: a code", lambda s: s["trace"][0].update(code=snapshot_format.MAX_CODE - 1),
+     lambda s: s["trace"][0].update(code=snapshot_format.MAX_CODE)),
+    ("end: detail", lambda s: s["end"].__setitem__(2, "d" * snapshot_format.MAX_DETAIL),
+     lambda s: s["end"].__setitem__(2, "d" * (snapshot_format.MAX_DETAIL + 1))),
+])
+def test_each_size_limit_holds_at_the_limit_and_refuses_one_past(what: str, at_limit: Any, past: Any) -> None:
+    """Each bound on what a snapshot may hold, met exactly (accepted) and passed by one (refused for it)."""
+    base = _failed_snapshot() if what.startswith("end") else _snap()
+    ok_snap = json.loads(json.dumps(base))
+    at_limit(ok_snap)
+    fsm.resume(ok_snap)
+    bad = json.loads(json.dumps(base))
+    past(bad)
+    with pytest.raises(fsm.SnapshotInvalid, match=what.split(":", maxsplit=1)[0]):
+        fsm.resume(bad)
+
+
+def test_the_text_may_be_as_long_as_the_limit_and_no_longer() -> None:
+    text = json.dumps(_snap())
+    padded = text + " " * (snapshot_format.MAX_TEXT - len(text))
+    assert len(padded) == snapshot_format.MAX_TEXT
+    fsm.resume(padded)
+    with pytest.raises(fsm.SnapshotInvalid, match="too large"):
+        fsm.resume(padded + " ")
