@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import attrs
+
 from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.classify import possible_outcomes
@@ -104,11 +106,11 @@ def call(
     keep: tuple[str, ...] = (),
 ) -> State:
     """A call state: the step's own edges, then the rules for every call it can meet."""
-    shell = State(
-        name=name, step=step, title=title, kind="call", call=entry,
-        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
-    )
     own = tuple(edges)
+    state = State(
+        name=name, step=step, title=title, kind="call", call=entry,
+        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep, edges=own,
+    )
     handled = {e.outcome for e in own}
     common: dict[str, tuple[Edge, ...]] = {
         spec.TRANSIENT: retry(spec.TRANSIENT, name, "transient_retries", "transient_retries_exhausted"),
@@ -120,15 +122,11 @@ def call(
     }
     rest = [
         e
-        for outcome in possible_outcomes(shell, CATALOG[entry])
+        for outcome in possible_outcomes(state, CATALOG[entry])
         if outcome not in handled
         for e in common.get(outcome, ())
     ]
-    return State(
-        name=name, step=step, title=title, kind="call", call=entry,
-        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
-        edges=own + tuple(rest),
-    )
+    return attrs.evolve(state, edges=own + tuple(rest))
 
 
 def question(
