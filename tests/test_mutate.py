@@ -58,7 +58,7 @@ EXPECTED = {
     (12, "CODES", "2305 -> 2306"), (12, "CODES", "2305 -> 2304"), (13, "CODES", "2306 -> 2307"),
     (13, "CODES", "2306 -> 2305"), (12, "CODES", "'sms_invalid' -> 'XXsms_invalidXX'"),
     (13, "CODES", "'sms_expired' -> 'XXsms_expiredXX'"),
-    (16, "f", "'x' -> 'XXxXX'"),
+    (16, "f.b", "'x' -> 'XXxXX'"),
     (18, "f", "if a < LIMIT and (not b): ... -> pass"), (18, "f", "a < LIMIT and (not b) -> a < LIMIT or not b"),
     (18, "f", "a < LIMIT -> a <= LIMIT"), (18, "f", "not b -> b"),
     (19, "f", "return b -> return None"),

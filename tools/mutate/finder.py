@@ -187,8 +187,14 @@ class _Finder:
         if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef):
             self.scope.append(s.name)
             with self.at((s.lineno, max(s.lineno, s.body[0].lineno - 1)), import_time):
-                for default in [*s.args.defaults, *(k for k in s.args.kw_defaults if k is not None)]:
-                    self.expr(default)
+                positional = [*s.args.posonlyargs, *s.args.args]
+                named = [*zip(positional[len(positional) - len(s.args.defaults):], s.args.defaults, strict=True),
+                         *zip(s.args.kwonlyargs, s.args.kw_defaults, strict=True)]
+                for arg, default in named:
+                    if default is not None:
+                        self.scope.append(arg.arg)  # a default's scope: function.parameter
+                        self.expr(default)
+                        self.scope.pop()
             self.body(s.body, "function", s)
             self.scope.pop()
             return
