@@ -166,9 +166,8 @@ def terminals(*names: str) -> tuple[State, ...]:
     return tuple(State(name=n, step=n, title=n, kind="terminal") for n in names)
 
 
-def reset_pin(after: Iterable[Edge], *, on_2317: Iterable[Edge]) -> tuple[State, ...]:
+def reset_pin(after: Iterable[Edge], *, on_2317: tuple[Edge, ...]) -> tuple[State, ...]:
     """Step B (reset PIN): request the code, ask it and the new PIN, reset; ``after`` on SUCCEEDED."""
-    on_2317 = tuple(on_2317)
     return (
         call("B:request", "B", "request the reset-PIN SMS code", "sms_reset_pin",
              [Edge(outcome=spec.SUCCEEDED, target="B:smsCode")], on_2317=on_2317),
