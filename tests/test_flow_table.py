@@ -169,3 +169,25 @@ def test_a_success_is_told_by_the_flows_title(flow: str, state: str, end: str) -
     out = f.outcome
     assert out is not None
     assert (out.ok, out.reason) == (True, f"{FLOW_TITLES[flow]}: {end}")
+
+
+def test_the_reset_pin_code_is_kept_apart_from_the_enrollment_code() -> None:
+    """iOS: step 8 sends the enrollment SMS code (step 6's); after "forgot PIN", B sends the reset code it asked
+    for, and step 8 then still sends step 6's code with the new PIN."""
+    f = fsm.start(E, platform="ios")
+    for message in ({"isDeviceActivated": False}, {"isAccountBlocked": "NotBlocked"}, {"phoneNumber": PHONE},
+                    {}):
+        f.receive({"transactionId": f"t{len(f.trace)}", "status": "SUCCEEDED", "result": message})
+    f.answer("246810")  # 6:smsCode, the enrollment code
+    f.receive({"transactionId": "t6", "status": "SUCCEEDED", "result": {"status": "AlreadyEnrolled"}})
+    f.answer(fsm.FORGOT_PIN)  # 8:pinCode
+    f.receive({"transactionId": "tB1", "status": "SUCCEEDED", "result": {}})  # B:request
+    f.answer("135790")  # B:smsCode, the reset code
+    f.answer("402718")  # B:pinCode, the new PIN
+    reset = f.action
+    assert isinstance(reset, fsm.Call)
+    assert reset.parameters == {"action": "reset", "pinCode": "402718", "smsCode": "135790"}
+    f.receive({"transactionId": "tB2", "status": "SUCCEEDED", "result": {}})
+    enroll = f.action
+    assert isinstance(enroll, fsm.Call)
+    assert (enroll.step, enroll.parameters) == ("8", {"action": "enroll", "pinCode": "402718", "smsCode": "246810"})
