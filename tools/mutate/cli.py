@@ -9,7 +9,8 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tools.mutate import equivalents as eq
@@ -77,8 +78,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="run the tests whose node id starts with TESTS after every other test, and report the "
                              "score without them too (e.g. the tests a change adds: before and after in one run)")
     parser.add_argument("--rerun", metavar="FILE",
-                        help="a --json FILE of an earlier run of the same code: take its killed and equivalent "
-                             "mutants as they were and run only the others")
+                        help="a --json FILE of an earlier run: keep the kills of the mutants still there (the "
+                             "n-th of a file, scope and texts) and run only the others")
     parser.add_argument("--json", metavar="FILE", help="also write every result to FILE as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every result as it comes")
     args = parser.parse_args(argv)
@@ -161,19 +162,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _earlier(path: Path) -> dict[tuple[str, int, str, str], dict[str, object]]:
-    """The results of an earlier ``--json`` run, by (file, offset, original, mutant)."""
+_Key = tuple[str, str, str, str, int]
+
+
+def _keys(items: Iterable[tuple[str, str, str, str]]) -> list[_Key]:
+    """(file, scope, original, mutant, n): the n-th mutant with those four, so edits elsewhere keep the key."""
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    out = []
+    for item in items:
+        out.append((*item, seen[item]))
+        seen[item] += 1
+    return out
+
+
+def _earlier(path: Path) -> dict[_Key, dict[str, object]]:
+    """The results of an earlier ``--json`` run, by :func:`_keys`."""
     rows: list[dict[str, object]] = json.loads(path.read_text())
-    return {(str(r["file"]), int(str(r["start"])), str(r["original"]), str(r["mutant"])): r for r in rows}
+    keys = _keys((str(r["file"]), str(r["scope"]), str(r["original"]), str(r["mutant"])) for r in rows)
+    return dict(zip(keys, rows, strict=True))
 
 
 def _run_all(
     runner: Runner, mutants: list[Mutant], equivalent: dict[Mutant, eq.Equivalent], *, check_equivalents: bool,
-    verbose: bool, began: float, earlier: dict[tuple[str, int, str, str], dict[str, object]],
+    verbose: bool, began: float, earlier: dict[_Key, dict[str, object]],
 ) -> Iterator[Result]:
     todo: list[Mutant] = []
-    for m in mutants:
-        before = earlier.get((m.file, m.start, m.original, m.mutant))
+    for m, key in zip(mutants, _keys(m.key for m in mutants), strict=True):
+        before = earlier.get(key)
         if m in equivalent and not check_equivalents:
             yield Result(m, "equivalent", detail=equivalent[m].why)
         elif before is not None and before["status"] in ("killed", "timeout"):
