@@ -166,3 +166,15 @@ BOUNDS = [
 @pytest.mark.parametrize("words", BOUNDS)
 def test_the_reference_says_what_each_counter_counts_and_its_bound(words: str) -> None:
     assert words in docs.reference()
+
+
+@pytest.mark.parametrize("state", ["1", "2", "3", "4.1:request", "4.1", "4.2:request", "4.2", "5", "6", "7", "8",
+                                   "B:request", "B"])
+def test_2317_at_every_call_of_the_enrollment_but_a_removes_all_enrollments(state: str) -> None:
+    """PROTOCOL.md: FAILED 2317 at any step of the enrollment -> A (remove all enrollments), except at A."""
+    f = at(E, state, method="full" if state.startswith("4.2") else "auto")
+    f.receive(failed(2317))
+    assert f.state == "A"
+    call = f.action
+    assert isinstance(call, fsm.Call)
+    assert call.parameters == {"action": "remove"}
