@@ -191,3 +191,25 @@ def test_the_reset_pin_code_is_kept_apart_from_the_enrollment_code() -> None:
     enroll = f.action
     assert isinstance(enroll, fsm.Call)
     assert (enroll.step, enroll.parameters) == ("8", {"action": "enroll", "pinCode": "402718", "smsCode": "246810"})
+
+
+@pytest.mark.parametrize(("flow", "state", "code", "again", "call_state", "parameter"), [
+    (E, "B", 2305, "B:smsCode:again", "B", "smsCode"),
+    (E, "4.1", 2305, "4.1:smsCode:again", "4.1", "smsCode"),
+    (E, "4.2", 2305, "4.2:smsCode:again", "4.2", "smsCode"),
+    (E, "6", 2305, "6:smsCode", "6", "smsCode"),
+    ("modify-phone", "D", 2305, "D:smsCode:again", "D", "smsCode"),
+    ("update-pin", "C", 2315, "C:newPIN", "C", "newPIN"),
+    (E, "B", 2315, "B:pinCode", "B", "pinCode"),
+])
+def test_the_answer_asked_again_is_the_one_sent_next(
+    flow: str, state: str, code: int, again: str, call_state: str, parameter: str,
+) -> None:
+    """After the SDK refuses a code (or a new PIN), the call is made again with the new answer, not the old."""
+    f = at(flow, state, method="full" if state == "4.2" else "auto")
+    f.receive({"transactionId": "t", "status": "FAILED", "error": {"code": code}})
+    assert f.state == again
+    f.answer("80604020")
+    call = f.action
+    assert isinstance(call, fsm.Call)
+    assert (call.state, call.parameters[parameter]) == (call_state, "80604020")

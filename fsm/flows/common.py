@@ -109,7 +109,7 @@ def call(
     own = tuple(edges)
     state = State(
         name=name, step=step, title=title, kind="call", call=entry,
-        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep, edges=own,
+        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
     )
     handled = {e.outcome for e in own}
     common: dict[str, tuple[Edge, ...]] = {
