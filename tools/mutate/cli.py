@@ -142,13 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"left out of the mutants' runs: {len(runner.too_slow)} tests slower than {args.max_test_seconds} s "
                  f"under coverage ({', '.join(runner.too_slow[:5])}{', ...' if len(runner.too_slow) > 5 else ''})")
         previous = signal.signal(signal.SIGTERM, _interrupted)
+        results: list[Result] = []
+        interrupted = False
         try:
-            results = list(_run_all(runner, mutants, equivalent, check_equivalents=args.check_equivalents,
-                                    verbose=args.verbose, began=began, earlier=earlier))
+            for r in _run_all(runner, mutants, equivalent, check_equivalents=args.check_equivalents,
+                              verbose=args.verbose, began=began, earlier=earlier):
+                results.append(r)
         except KeyboardInterrupt:
             runner.stop()
-            print("./dev mutate: interrupted; nothing was written to the repository", file=sys.stderr)
-            return 130
+            interrupted = True
+            print(f"./dev mutate: interrupted after {len(results)} mutants; the report covers those only "
+                  "(nothing was written to the repository)", file=sys.stderr)
         finally:
             signal.signal(signal.SIGTERM, previous)
     wall = time.monotonic() - began
@@ -159,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     last_only = {id(r) for r in results if runner.by_last_only(r)}
     report.write(sys.stdout, results, files, stale, wall=wall, coverage_seconds=baseline.seconds, jobs=args.jobs,
                  equivalents_file=EQUIVALENTS, last_only=last_only if args.last else None, left_out=runner.too_slow)
-    return 0
+    return 130 if interrupted else 0
 
 
 _Key = tuple[str, str, str, str, int]
