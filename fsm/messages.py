@@ -26,6 +26,10 @@ FAILED: Literal["FAILED"] = "FAILED"
 MAX_TRANSACTION_ID = 128
 #: Longest string kept from a result field; longer ones are malformed.
 MAX_FIELD = 4096
+#: Most fields a result may have.
+MAX_RESULT_FIELDS = 64
+#: Most digits of an ``error.code`` given as a string.
+MAX_CODE_DIGITS = 9
 
 
 class Reply(enum.Enum):
@@ -146,7 +150,7 @@ def parse_code(code: object) -> int:
     """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
     if type(code) is int and code >= 0:
         return code
-    if type(code) is str and 0 < len(code) <= 9 and code.isascii() and code.isdigit():  # [0-9]{1,9}
+    if type(code) is str and 0 < len(code) <= MAX_CODE_DIGITS and code.isascii() and code.isdigit():  # [0-9]{1,9}
         return int(code)
     raise MalformedMessage("error.code", "not an integer or a string of digits")
 
@@ -174,7 +178,7 @@ def parse_message(raw: object) -> Message:
         if result is not None:
             if type(result) is not dict and not isinstance(result, Mapping):
                 raise MalformedMessage("result", f"not an object (got {type(result).__name__})")
-            if len(result) > 64:
+            if len(result) > MAX_RESULT_FIELDS:
                 raise MalformedMessage("result", "too many fields")
             flat = {}
             for k, v in result.items():

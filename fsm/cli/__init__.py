@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 #: Subcommand modules of fsm.cli, in the order ``fsm --help`` lists them.
-SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths")
+SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

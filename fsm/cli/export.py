@@ -1,0 +1,59 @@
+"""``fsm export [FLOW...] [--out DIR] [--format FORMAT]``: the flows as data for hosts in other languages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from fsm.flows import FLOWS
+
+DEFAULT_OUT = "export"
+
+
+def _json(names: Sequence[str]) -> dict[str, str]:
+    from fsm.export import generate
+
+    return generate(names)
+
+
+#: The formats ``--format`` offers: each makes the files to write (name -> text) for the flows named.
+FORMATS: dict[str, Callable[[Sequence[str]], dict[str, str]]] = {"json": _json}
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write the flows as data (JSON documents and their JSON Schema) for hosts in other languages",
+        description="Write one versioned JSON document per flow (<flow>.json) and schema.json (JSON Schema "
+        "2020-12), derived from the flow definitions: states, edges with their guards and counting effects, "
+        "counters, options, every call's parameters, classification, input rules, ends and snapshot rules. "
+        "The js/ package runs them on XState.",
+    )
+    p.add_argument("flows", nargs="*", metavar="FLOW", help=f"flows to export (default: all of {', '.join(FLOWS)})")
+    p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                   help=f"directory to write (default {DEFAULT_OUT}/)")
+    p.add_argument("--format", choices=sorted(FORMATS), default="json", help="what to write (default json)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    unknown = [n for n in args.flows if n not in FLOWS]
+    if unknown:
+        print(f"fsm export: unknown flow {unknown[0]!r}; known flows: {', '.join(FLOWS)}", file=sys.stderr)
+        return 2
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        print(f"fsm export: --out {out}: not a directory", file=sys.stderr)
+        return 2
+    files = FORMATS[args.format](list(dict.fromkeys(args.flows)) or list(FLOWS))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"fsm export: {exc.strerror or exc}: {exc.filename or out}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(files)} files to {out}/")
+    return 0
