@@ -18,7 +18,8 @@ import tempfile
 DEPENDENCIES = "transitions, attrs, structlog"
 #: Modules of the optional parts, which ``import fsm`` must not load (they load on use). (asyncio is not
 #: among them: structlog imports it.)
-LAZY = ("fsm.aio", "fsm.check", "fsm.explore", "fsm.diagrams", "fsm.docs", "fsm.snapshot", "fsm.cli",
+LAZY = ("fsm.aio", "fsm.check", "fsm.explore", "fsm.diagrams", "fsm.docs", "fsm.snapshot", "fsm.restore",
+        "fsm.reach", "fsm.cli",
         "fsm.transcript", "fsm.ports.simulator")
 
 _PROBE = """

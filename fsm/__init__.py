@@ -28,7 +28,7 @@ from fsm.secret import Secret
 
 if TYPE_CHECKING:  # loaded on first use (module __getattr__ below): asyncio alone costs more than fsm
     from fsm.aio import run_async
-    from fsm.snapshot import resume
+    from fsm.restore import resume
 
 __version__ = "0.1.0"
 
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: Names whose module loads on first use, so that ``import fsm`` stays cheap.
-_LAZY = {"run_async": "fsm.aio", "resume": "fsm.snapshot"}
+_LAZY = {"run_async": "fsm.aio", "resume": "fsm.restore"}
 
 
 def __getattr__(name: str) -> Any:

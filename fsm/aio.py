@@ -25,6 +25,7 @@ from fsm.errors import OptionError
 from fsm.executor import Backoff, Wait, _flow, call_port, drive, port_failed
 from fsm.machine import Flow, Outcome
 from fsm.messages import Call, Question
+from fsm.secret import hide
 
 #: The default wait between tries (the same as :func:`fsm.run`'s).
 _BACKOFF = Backoff()
@@ -60,30 +61,37 @@ async def run_async(
     if timeout is not None and (type(timeout) not in (int, float) or not 0 < timeout < float("inf")):
         raise OptionError("timeout", "must be a positive number of seconds or None")
     loop = drive(_flow(flow, options), backoff, rng or random.Random(), on_step)
-    reply: Any = None
+    send = loop.send
     try:
-        while True:
-            try:
-                effect, reply = loop.send(reply), None  # drop the answer: no frame keeps a PIN
-            except StopIteration as done:
-                outcome: Outcome = done.value
-                return outcome
+        effect = send(None)
+        while True:  # what the port or person gave is sent on at once: no local of this frame holds it
             if isinstance(effect, Wait):
                 await sleep(effect.seconds)
-                reply = None
+                effect = send(None)
             elif isinstance(effect, Call):
-                try:
-                    reply = await _call(port, effect, timeout), None
-                except Exception as exc:  # noqa: BLE001 - every port failure is an outcome; CancelledError is not caught
-                    reply = port_failed(exc)
+                effect = send(await _called(port, effect, timeout))
             else:
                 assert isinstance(effect, Question)
-                try:
-                    reply = await _settle(person.provide(effect))
-                except Exception:  # noqa: BLE001 - a person that raises has given no valid answer
-                    reply = None
+                effect = send(await _asked(person, effect))
+    except StopIteration as done:
+        outcome: Outcome = done.value
+        return outcome
     finally:
         loop.close()
+
+
+async def _called(port: Any, call: Call, timeout: float | None) -> tuple[Any, Exception | None]:
+    try:
+        return await _call(port, call, timeout), None
+    except Exception as exc:  # noqa: BLE001 - every port failure is an outcome; CancelledError is not caught
+        return port_failed(exc)
+
+
+async def _asked(person: Any, question: Question) -> Any:
+    try:
+        return hide(await _settle(person.provide(question)))
+    except Exception:  # noqa: BLE001 - a person that raises has given no valid answer
+        return None
 
 
 __all__ = ["run_async"]

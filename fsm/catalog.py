@@ -123,11 +123,7 @@ class Output:
             return self.done
         if result is None:
             raise MalformedMessage("result", "missing")
-        # The first of field and aliases present is read (even when it holds null); the engine's hot path.
-        if self.field in result:
-            value = result[self.field]
-        else:
-            value = next((result[n] for n in self.aliases if n in result), None)
+        value = self.read(result)
         if value is None or value == "":
             if self.absent is not None:
                 return self.absent
@@ -141,6 +137,16 @@ class Output:
         if self.any_string is not None and isinstance(value, Secret):
             return self.any_string
         raise MalformedMessage(f"result.{self.field}", f"unexpected value of type {type(value).__name__}")
+
+    def read(self, result: Mapping[str, object]) -> object:
+        """The value a result is read by: the first of ``field`` and its aliases present (even when it holds
+        null), or None. The engine's hot path."""
+        field = self.field
+        if field is None:
+            return None
+        if field in result:
+            return result[field]
+        return next((result[n] for n in self.aliases if n in result), None)
 
     def example(self, outcome: str) -> dict[str, object] | None:
         """A documented result that reads as ``outcome`` (for simulators and checkers)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fsm import spec
 from fsm.catalog import FORBIDDEN, INPUT_CODES, TRANSIENT_CODES, Entry
-from fsm.errors import MalformedMessage
+from fsm.errors import MalformedMessage, PortError
 from fsm.messages import Message
 from fsm.spec import State
 
@@ -84,6 +84,8 @@ def classify(state: State, entry: Entry, message: Message) -> str:
 
 def classify_exception(exc: BaseException) -> str:
     """The outcome of the port raising ``exc`` (or of a message that could not be parsed)."""
+    if isinstance(exc, PortError):  # fsm's stand-in for what the port raised (fsm.executor): it says which it was
+        return spec.TRANSIENT if exc.transient else EXCEPTION_DEFAULT
     for kind, outcome in EXCEPTION_RULES:
         if isinstance(exc, kind):
             return outcome

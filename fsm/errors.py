@@ -80,13 +80,14 @@ class FlowStateError(FsmError):
 
 
 class PortError(FsmError):
-    """The port raised something that is neither a connection nor a timeout error.
-
-    Only the exception's class name is kept: its message may hold a secret.
+    """What fsm keeps of an exception the port raised: its class name, and whether it is transient (a
+    connection or timeout error, retried by the table). Its message, arguments and chain may hold a secret:
+    they are never kept.
     """
 
-    def __init__(self, original: str) -> None:
+    def __init__(self, original: str, *, transient: bool = False) -> None:
         self.original = original
+        self.transient = transient
         super().__init__(PORT_RAISED.format(name=original))
 
 

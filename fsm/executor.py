@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from fsm import spec
-from fsm.errors import FlowStateError
+from fsm.classify import classify_exception
+from fsm.errors import FlowStateError, PortError
 from fsm.machine import Flow, Outcome, start
 from fsm.messages import Call, Question
 from fsm.records import methods
+from fsm.secret import hide
 
 if TYPE_CHECKING:  # random is imported on the first run (import fsm stays cheap); ports are only types here
     import random
@@ -72,7 +74,7 @@ def call_port(port: Port, call: Call) -> Any:
     return method(call.api, call.parameters)
 
 
-def step(flow: Flow, result: Any, error: BaseException | None) -> None:
+def step(flow: Flow, result: Any, error: BaseException | None = None) -> None:
     """Feed what the port returned (or raised) for the outstanding call to ``flow``."""
     if error is not None:
         flow.receive_exception(error)
@@ -119,8 +121,7 @@ def drive(
             retry = _retry_number(flow)
             if retry:
                 yield Wait(backoff.delay(retry, rng))
-            result, error = yield action
-            step(flow, result, error)
+            step(flow, *(yield action))  # no local keeps the message (it may hold an OTP or an echoed PIN)
         else:
             flow.answer((yield action))
         if on_step is not None:
@@ -131,8 +132,18 @@ def drive(
 
 
 def port_failed(exc: Exception) -> tuple[None, Exception]:
-    """What a runner sends to :func:`drive` when the port raised ``exc`` (scrubbed of its context)."""
-    return None, _scrub(exc)
+    """What a runner sends to :func:`drive` when the port raised ``exc``: a stand-in that keeps only its class
+    name and whether it is transient (its text, arguments, chain and frames may hold a secret)."""
+    return None, PortError(type(exc).__name__, transient=classify_exception(exc) == spec.TRANSIENT)
+
+
+def asked(person: Person, question: Question) -> Any:
+    """The person's answer to ``question`` with a str already a :class:`fsm.Secret` (no frame of the runner
+    holds it plain); a person that raises has given no valid answer."""
+    try:
+        return hide(person.provide(question))
+    except Exception:  # noqa: BLE001 - any failure of the person is an invalid answer, asked again boundedly
+        return None
 
 
 def run(
@@ -152,34 +163,28 @@ def run(
 
         rng = random.Random()
     loop = drive(_flow(flow, options), backoff, rng, on_step)
-    reply: Any = None
+    send = loop.send
     try:
-        while True:
-            try:
-                effect, reply = loop.send(reply), None  # drop the answer: no frame keeps a PIN
-            except StopIteration as done:
-                outcome: Outcome = done.value
-                return outcome
+        effect = send(None)
+        while True:  # what the port or person gave is sent on at once: no local of this frame holds it
             if isinstance(effect, Wait):
                 sleep(effect.seconds)
-                reply = None
+                effect = send(None)
             elif isinstance(effect, Call):
-                try:
-                    reply = call_port(port, effect), None
-                except Exception as exc:  # noqa: BLE001 - every port failure is an outcome, never a crash
-                    reply = port_failed(exc)
+                effect = send(_called(port, effect))
             else:
-                try:
-                    reply = person.provide(effect)
-                except Exception:  # noqa: BLE001 - a person that raises has given no valid answer
-                    reply = None
+                effect = send(asked(person, effect))
+    except StopIteration as done:
+        outcome: Outcome = done.value
+        return outcome
     finally:
         loop.close()
 
 
-def _scrub(exc: Exception) -> Exception:
-    """Drop what ties ``exc`` to the frames and exceptions it came from (they may hold secrets)."""
-    exc.__traceback__ = None
-    exc.__context__ = None
-    exc.__cause__ = None
-    return exc
+def _called(port: Port, call: Call) -> tuple[Any, Exception | None]:
+    try:
+        return call_port(port, call), None
+    except Exception as exc:  # noqa: BLE001 - every port failure is an outcome, never a crash
+        return port_failed(exc)
+
+

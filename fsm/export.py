@@ -29,8 +29,19 @@ from fsm.flows import FLOWS
 from fsm.inputs import PIN_RULES, RULES, SHAPES
 from fsm.messages import FAILED, MAX_CODE_DIGITS, MAX_FIELD, MAX_RESULT_FIELDS, MAX_TRANSACTION_ID, SUCCEEDED
 from fsm.options import BOUNDS, CHOICES, FIELDS, MIN_SDK, SHORTCUT_METHOD, SHORTCUT_SINCE, VERSION_PATTERN, Options
+from fsm.resumption import RETRY_CAUSE, kept_slots, resume_state, secret_slots
 from fsm.secret import MASK, SECRET_NAMES
-from fsm.snapshot import KEYS, MAX_ITEMS, MAX_STRING, MAX_TEXT, MAX_TID, TRACE_KEYS, kept_slots, resume_state, secret_slots
+from fsm.snapshot import (
+    KEYS,
+    MAX_CODE,
+    MAX_DETAIL,
+    MAX_ITEMS,
+    MAX_PARAMETERS,
+    MAX_STRING,
+    MAX_TEXT,
+    MAX_TID,
+    TRACE_KEYS,
+)
 from fsm.snapshot import VERSION as SNAPSHOT_VERSION
 from fsm.spec import FlowSpec, State
 from fsm.validate import required_sdk
@@ -190,7 +201,9 @@ def _snapshot(flow: FlowSpec) -> dict[str, Any]:
     return {
         "version": SNAPSHOT_VERSION, "keys": list(KEYS), "trace_keys": list(TRACE_KEYS),
         "max_text": MAX_TEXT, "max_items": MAX_ITEMS, "max_string": MAX_STRING, "max_transaction_id": MAX_TID,
+        "max_parameters": MAX_PARAMETERS, "max_code": MAX_CODE, "max_detail": MAX_DETAIL,
         "kept_slots": sorted(kept_slots(flow)), "refused_states": sorted(spec.SUCCESS_TERMINALS & set(states)),
+        "retry_cause": RETRY_CAUSE,
         "resume_state": {d: {p: {s: resume_state(flow, s, d, p) for s in states} for p in PLATFORMS}
                          for d in DIALECTS},
     }

@@ -175,7 +175,8 @@ SCHEMA: dict[str, Any] = {
         "snapshot": _obj({
             "version": INT, "keys": NAMES, "trace_keys": NAMES,
             "max_text": INT, "max_items": INT, "max_string": INT, "max_transaction_id": INT,
-            "kept_slots": NAMES, "refused_states": NAMES,
+            "max_parameters": INT, "max_code": INT, "max_detail": INT,
+            "kept_slots": NAMES, "refused_states": NAMES, "retry_cause": NAME,
             "resume_state": _map(_map(_map(NAME))),
         }),
     }),

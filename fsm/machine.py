@@ -21,13 +21,22 @@ import transitions
 from fsm import spec
 from fsm.catalog import CATALOG, Entry
 from fsm.classify import classify, classify_exception
-from fsm.errors import PORT_RAISED, DefinitionError, FlowStateError, MalformedMessage, OptionError, UnknownFlow
+from fsm.errors import (
+    PORT_RAISED,
+    DefinitionError,
+    FlowStateError,
+    MalformedMessage,
+    OptionError,
+    PortError,
+    UnknownFlow,
+)
 from fsm.flows import FLOWS
 from fsm.inputs import valid
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, new_call, new_question, parse_message
 from fsm.options import Options, make_options
 from fsm.records import methods
-from fsm.secret import MASK, SECRET_NAMES, Secret
+from fsm.resumption import at_bound, resume_state, retry_state
+from fsm.secret import MASK, SECRET_NAMES, Secret, hide
 from fsm.spec import CAUSE_WORDS, REASK, Edge, FlowSpec, State
 from fsm.validate import problems, required_sdk
 
@@ -61,7 +70,12 @@ class TraceEntry:
 @methods
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class Outcome:
-    """How a run ended: ``enrolled`` or ``done`` (ok), ``failed`` or ``cancelled``."""
+    """How a run ended: ``enrolled`` or ``done`` (ok), ``failed`` or ``cancelled``.
+
+    ``resumable`` is true for the one end a retry can fix: the transient retries of a call ran out (the SDK
+    could not be reached). The flow's snapshot then resumes at that call (``fsm.resume``); every other end
+    is final.
+    """
 
     flow: str
     state: str
@@ -69,6 +83,7 @@ class Outcome:
     reason: str
     cause: str | None
     trace: tuple[TraceEntry, ...] = attrs.field(repr=False)
+    resumable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -373,20 +388,25 @@ class Flow:
         c = self._c
         source = self.state
         state = c.states[source]
-        if state.kind != "call":
-            self._need("call")
         error: MalformedMessage | None = None
-        seen = self._seen
         try:
             msg = parse_message(message)
+        except MalformedMessage as exc:
+            error = exc
+        del message  # the SDK's message may hold a secret (an OTP, an echoed PIN): no frame keeps it on a raise
+        if state.kind != "call":
+            self._need("call")
+        seen = self._seen
+        if error is None:
             tid = msg.transaction_id
             if tid in seen:
                 raise StaleMessage(source, "this transactionId was already received")
-            outcome = classify(state, c.entries[source], msg)
-        except MalformedMessage as exc:
-            error = exc.at_step(state.step)
+            try:
+                outcome = classify(state, c.entries[source], msg)
+            except MalformedMessage as exc:
+                error = exc
         if error is not None:  # raised outside the handler, so no __context__ ties it to the message
-            raise error
+            raise error.at_step(state.step)
         seen.add(tid)
         if state.keep and msg.result is not None:
             self._keep(state, msg.result)
@@ -424,7 +444,10 @@ class Flow:
         """
         self._need("call")
         outcome = classify_exception(exc)
-        detail = str(exc) if outcome == spec.MALFORMED else PORT_RAISED.format(name=type(exc).__name__)
+        if outcome == spec.MALFORMED:
+            detail = str(exc)
+        else:
+            detail = PORT_RAISED.format(name=exc.original if isinstance(exc, PortError) else type(exc).__name__)
         self._fire(outcome, None, detail)
 
     def answer(self, value: object) -> None:
@@ -432,16 +455,18 @@ class Flow:
 
         An answer that is not valid (wrong type, wrong shape, ``FORGOT_PIN``
         where it leads nowhere) is asked again, at most ``max_code_attempts``
-        times in a row, then the run ends cancelled.
+        times in a row, then the run ends cancelled. A :class:`fsm.Secret`
+        holding the string is taken as the string.
         """
+        value = hide(value)  # first: no frame below this line holds the answer as a plain str
         state = self._need("question")
         assert state.ask is not None and state.slot is not None
         if value is CANCEL:
             outcome = spec.CANCEL
         elif value is FORGOT_PIN and spec.FORGOT_PIN in self._c.handles[state.name]:
             outcome = spec.FORGOT_PIN
-        elif type(value) is str and valid(state.ask, value, new_pin=state.new_pin):
-            self.values[state.slot] = Secret(value) if state.ask in SECRET_NAMES else value
+        elif type(value) is Secret and valid(state.ask, value.reveal(), new_pin=state.new_pin):
+            self.values[state.slot] = value if state.ask in SECRET_NAMES else value.reveal()
             outcome = spec.ANSWERED
         else:
             outcome = spec.INVALID
@@ -450,14 +475,12 @@ class Flow:
     # -- moving --------------------------------------------------------------
 
     def _keep(self, state: State, result: Mapping[str, object]) -> None:
-        entry = self._c.entries[state.name]
-        for field in state.keep:
-            names = (field, *entry.output.aliases) if field == entry.output.field else (field,)
-            for n in names:
-                value = result.get(n)
-                if type(value) is str and value:
-                    self.values[field] = value
-                    break
+        """Keep the result field the step's call was read by, when it is a non-empty string (the validated
+        table keeps only that field: fsm.validate)."""
+        value = self._c.entries[state.name].output.read(result)
+        if type(value) is str and value:
+            for field in state.keep:
+                self.values[field] = value
 
     def _fire(self, outcome: str, code: int | None, detail: str) -> None:
         c = self._c
@@ -515,16 +538,36 @@ class Flow:
             if code is not None:
                 reason += spec.REASON_CODE.format(code=code)
         return Outcome(flow=self.name, state=self.state, error_code=None if self.state in spec.SUCCESS_TERMINALS
-                       else code, reason=reason, cause=cause, trace=tuple(self.trace))
+                       else code, reason=reason, cause=cause, trace=tuple(self.trace),
+                       resumable=self._resumable(cause))
+
+    def _resumable(self, cause: str | None) -> bool:
+        """Whether this failed flow's snapshot resumes into a running flow (fsm.resumption, fsm.restore)."""
+        if self.state != spec.FAILED:
+            return False
+        call = retry_state(self.spec, cause, self.trace[-1].state if self.trace else None)
+        if call is None:
+            return False
+        options = self.options
+        if resume_state(self.spec, call.name, options.dialect, options.platform) == call.name:
+            return True
+        bounds = [options.bound(c) for c in self.spec.counters]
+        return not at_bound(call, self.counters, bounds, self._c.counter_index)
 
     def __repr__(self) -> str:
         return f"<Flow {self.name} state={self.state!r} counters={self.counters}>"
 
     def snapshot(self) -> dict[str, Any]:
         """This flow as a JSON-safe dict without secrets; ``fsm.resume`` continues it (see fsm.snapshot)."""
-        from fsm.snapshot import snapshot  # fsm.snapshot builds on this module
+        from fsm.snapshot import document  # the document's format, loaded on first use (import fsm stays cheap)
 
-        return snapshot(self)
+        outcome, code, at = self._last
+        return document(
+            flow=self.name, options=self.options, state=self.state,
+            counters={c.name: self.counters[i] for i, c in enumerate(self.spec.counters)}, values=self.values,
+            seen=self._seen, last=(outcome, code, at if at in self._c.states else ""),
+            end=self._end if self._end is not None and self.finished else None,
+            trace=[t.as_dict() for t in self.trace])
 
 
 def start(flow: str, *, logger: Any = None, **options: Any) -> Flow:

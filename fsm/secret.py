@@ -64,8 +64,7 @@ class Secret:
         return self
 
 
-def mask(name: str, value: object) -> object:
-    """``value`` as it may be shown, knowing it is the parameter ``name``."""
-    if isinstance(value, Secret) or name in SECRET_NAMES:
-        return MASK
-    return value
+def hide(value: object) -> object:
+    """``value`` with a str made a :class:`Secret` (anything else as it is): done where a person's answer enters
+    fsm, so that no frame after that point holds it as a plain string."""
+    return Secret(value) if type(value) is str else value

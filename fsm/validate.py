@@ -57,6 +57,9 @@ def problems(flow: FlowSpec) -> list[str]:
             out.append(f"{where} names an unknown call {state.call!r}")
         if state.kind == "question" and state.ask not in PATTERNS:
             out.append(f"{where} asks an unknown input {state.ask!r}")
+        entry = CATALOG.get(state.call or "")
+        if state.keep and (state.kind != "call" or entry is None or set(state.keep) != {entry.output.field}):
+            out.append(f"{where} keeps {', '.join(state.keep)}: only the field its call is read by can be kept")
         for name in (state.counts, state.tally):
             if name is not None and name not in counters:
                 out.append(f"{where} names an unknown counter {name!r}")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 FSM = Path(__file__).resolve().parents[1] / "fsm"
-TOOLS = {"fsm.diagrams", "fsm.docs", "fsm.check", "fsm.explore", "fsm.paths", "fsm.cli"}
+TOOLS = {"fsm.diagrams", "fsm.docs", "fsm.check", "fsm.explore", "fsm.paths", "fsm.cli", "fsm.export",
+         "fsm.export_schema", "fsm.bridge"}
 CORE = sorted(p for p in FSM.rglob("*.py")
               if not any(p.match(f"{t.split('.')[1]}.py") for t in TOOLS)
               and "cli" not in p.parts and "diagrams" not in p.parts and p.name != "__main__.py")
@@ -43,6 +44,7 @@ def test_import_fsm_loads_no_optional_part() -> None:
     code = "import sys, fsm; print('\\n'.join(m for m in sys.modules if m.startswith('fsm.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(out.split())
-    optional = TOOLS | {"fsm.aio", "fsm.snapshot", "fsm.transcript", "fsm.ports.simulator", "fsm.logging"}
+    optional = TOOLS | {"fsm.aio", "fsm.snapshot", "fsm.restore", "fsm.reach", "fsm.transcript", "fsm.ports.simulator",
+                        "fsm.logging"}
     assert loaded & optional == set()
     assert "fsm.machine" in loaded

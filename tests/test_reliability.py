@@ -7,11 +7,13 @@ case says which rule the test holds fsm to.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import pathlib
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -110,9 +112,10 @@ def test_A2_connection_error_on_pin_submit_counts_the_attempt_once_and_never_cou
         f.receive_exception(ConnectionError())
         assert (f.state, counter(f, "pin_attempts")) == ("8", 1)
     f.receive_exception(ConnectionError())
-    assert (f.state, f.outcome and f.outcome.cause) == ("failed", "transient_retries_exhausted")
-    g = at("enrollment", "8", max_transient_retries=0)
-    assert fsm.resume(g.snapshot()).state == "8:pinCode"
+    out = f.outcome
+    assert out is not None and (f.state, out.cause, out.resumable) == ("failed", "transient_retries_exhausted", True)
+    g = fsm.resume(f.snapshot())  # resumable at step 8; the PIN was dropped, so it is asked again, still counted
+    assert (g.state, counter(g, "pin_attempts"), counter(g, "transient_retries")) == ("8:pinCode", 1, 0)
 
 
 def test_A3_timeout_is_transient_counted_once_and_leaves_no_task_running() -> None:
@@ -140,17 +143,24 @@ async def canary_sleep(_: float) -> None:
     return None
 
 
+class BadPin(RuntimeError):
+    """A host's own exception (weakly referable, unlike the built-in ones)."""
+
+
 def test_A4_an_arbitrary_exception_holding_the_pin_names_only_its_class_and_keeps_no_chain() -> None:
-    exc = RuntimeError(f"bad pin {PIN}")
+    exc = BadPin(f"bad pin {PIN}")
     try:
         raise exc from ValueError(PIN)
     except RuntimeError:
         pass
     port = Port(hook=raising(exc, "pims.authentication.enrollment"))
+    kept = weakref.ref(exc)
     out, _ = go(port, person=DemoPerson(port.sim, pin=PIN))
-    assert (out.state, out.cause) == ("failed", "port_error")
-    assert out.reason == "failed at step 8: the port raised RuntimeError"
-    assert (exc.__cause__, exc.__context__, exc.__traceback__) == (None, None, None)
+    assert (out.state, out.cause, out.resumable) == ("failed", "port_error", False)
+    assert out.reason == "failed at step 8: the port raised BadPin"
+    del exc, port
+    gc.collect()
+    assert kept() is None  # fsm kept no reference to the exception, its text, its chain or its frames
     assert str(fsm.PortError("RuntimeError")) == "the port raised RuntimeError"
     canary.assert_clean("A4 outcome", repr(out) + out.reason + json.dumps([t.as_dict() for t in out.trace]))
 
@@ -678,11 +688,22 @@ def test_F3_a_broken_snapshot_is_refused_and_a_fresh_start_is_safe(bad: str) -> 
 
 
 def test_F4_counters_edited_downwards_are_a_documented_limitation() -> None:
+    """A count edited down to another configuration a run reaches is accepted (the SDK's own count is
+    authoritative: it blocks the account); one a run never reaches, or past the bound, is refused."""
     f = at("enrollment", "8:pinCode")
     f.answer(DEMO_PIN)
+    f.receive(failed(2308))
+    assert (f.state, counter(f, "pin_attempts")) == ("8:pinCode", 1)
     snap = f.snapshot()
-    snap["counters"]["pin_attempts"] = 0
-    assert counter(fsm.resume(snap), "pin_attempts") == 0  # accepted: the SDK's own count is authoritative
+    snap["counters"]["pin_attempts"] = 0  # 8:pinCode before any PIN was sent: a run reaches it from step 6
+    assert counter(fsm.resume(snap), "pin_attempts") == 0
+    g = at("enrollment", "8:pinCode")
+    g.answer(DEMO_PIN)
+    assert g.state == "8"
+    snap = g.snapshot()
+    snap["counters"]["pin_attempts"] = 0  # step 8 with no PIN counted: no run reaches it (counted when sent)
+    with pytest.raises(fsm.SnapshotInvalid):
+        fsm.resume(snap)
     snap["counters"]["pin_attempts"] = 4
     with pytest.raises(fsm.SnapshotInvalid):
         fsm.resume(snap)

@@ -19,7 +19,8 @@ from fsm import spec
 from fsm.machine import Flow
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import DEMO_PIN, Simulator
-from fsm.snapshot import KEYS, live_secrets, resume_state, secret_slots
+from fsm.resumption import live_secrets, resume_state, secret_slots
+from fsm.snapshot import KEYS
 from tests.helpers import failed, ok
 
 PIN, SMS = "902718", "551907"
@@ -153,8 +154,16 @@ def test_resume_asks_again_for_the_secret_the_step_needs(options: dict[str, Any]
 def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
     """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
     f = fsm.start("enrollment")
-    f.state = "8"
-    f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] = 3
+    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
+                    ok()):
+        f.receive(message)
+    f.answer(SMS)
+    f.receive(ok(status="AlreadyEnrolled"))
+    for _ in range(2):
+        f.answer(PIN)
+        f.receive(failed(2308))
+    f.answer(PIN)
+    assert f.state == "8" and f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] == 3
     g = fsm.resume(f.snapshot())
     assert (g.state, g.outcome and g.outcome.cause) == ("failed", "pin_attempts_exhausted")
 

@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import fsm
 from fsm import spec
 from fsm.machine import Flow
-from fsm.snapshot import live_secrets, resume_state
+from fsm.resumption import live_secrets, resume_state
 from tests.helpers import failed, ok
 from tests.test_fuzz import messages
 
@@ -157,6 +157,11 @@ class Flows(RuleBasedStateMachine):
                 fsm.resume(data)
             return
         g = fsm.resume(data)
+        out = f.outcome
+        if out is not None and out.resumable:  # transient retries ran out: back at the call that failed
+            assert (g.finished, g.trace[-1].state, g.trace[-1].outcome) == (False, f.trace[-1].state, spec.TRANSIENT)
+            self.flow = g
+            return
         target = resume_state(f.spec, f.state, f.options.dialect, f.options.platform)
         if target == f.state:
             assert g.snapshot() == snap
