@@ -29,7 +29,7 @@ from fsm.flows import FLOWS
 from fsm.inputs import PIN_RULES, RULES, SHAPES
 from fsm.messages import FAILED, MAX_CODE_DIGITS, MAX_FIELD, MAX_RESULT_FIELDS, MAX_TRANSACTION_ID, SUCCEEDED
 from fsm.options import BOUNDS, CHOICES, FIELDS, MIN_SDK, SHORTCUT_METHOD, SHORTCUT_SINCE, VERSION_PATTERN, Options
-from fsm.resumption import RETRY_CAUSE, kept_slots, resume_state, secret_slots
+from fsm.resumption import EXHAUSTED_CAUSE, RETRY_CAUSE, kept_slots, resume_state, secret_slots
 from fsm.secret import MASK, SECRET_NAMES
 from fsm.snapshot import (
     KEYS,
@@ -203,7 +203,8 @@ def _snapshot(flow: FlowSpec) -> dict[str, Any]:
         "max_text": MAX_TEXT, "max_items": MAX_ITEMS, "max_string": MAX_STRING, "max_transaction_id": MAX_TID,
         "max_parameters": MAX_PARAMETERS, "max_code": MAX_CODE, "max_detail": MAX_DETAIL,
         "kept_slots": sorted(kept_slots(flow)), "refused_states": sorted(spec.SUCCESS_TERMINALS & set(states)),
-        "retry_cause": RETRY_CAUSE,
+        "retry": {"cause": RETRY_CAUSE, "outcome": spec.TRANSIENT, "end": spec.FAILED},
+        "exhausted_cause": EXHAUSTED_CAUSE, "exhausted_end": spec.FAILED,
         "resume_state": {d: {p: {s: resume_state(flow, s, d, p) for s in states} for p in PLATFORMS}
                          for d in DIALECTS},
     }

@@ -98,7 +98,9 @@ def record_call(call: Call, message: object = None, raised: BaseException | None
 
 
 def record_answer(question: Question, answer: object, outcome: str) -> dict[str, Any]:
-    event: dict[str, Any] = {"step": question.step, "question": question.name, "outcome": outcome}
+    # attempt and why: the question as it was asked (a replay in another runtime checks its re-asks against them).
+    event: dict[str, Any] = {"step": question.step, "question": question.name, "attempt": question.attempt,
+                             "why": question.why, "outcome": outcome}
     if isinstance(answer, Reply):
         event["reply"] = answer.name
     elif question.secret:
