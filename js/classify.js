@@ -31,6 +31,19 @@ export function classifyCode(doc, state, code) {
 }
 
 /**
+ * The value a result is read by: the first of the output's field and aliases present (even when it holds null),
+ * or null.
+ * @param {any} output a call's `output` table
+ * @param {Record<string, unknown>} result
+ */
+export function readField(output, result) {
+  for (const name of [output.field, ...output.aliases]) {
+    if (Object.hasOwn(result, name)) return result[name];
+  }
+  return null;
+}
+
+/**
  * The outcome of a SUCCEEDED `result` for the call `entry` (the export's `calls[...]`), or MalformedMessage.
  * @param {any} doc
  * @param {any} entry
@@ -41,14 +54,7 @@ export function classifyResult(doc, entry, result) {
   const text = doc.messages;
   if (output.field === null) return output.done;
   if (result === null) throw new MalformedMessage("result", "missing", { text });
-  // The first of field and aliases present is read, even when it holds null.
-  let value = null;
-  for (const name of [output.field, ...output.aliases]) {
-    if (Object.hasOwn(result, name)) {
-      value = result[name];
-      break;
-    }
-  }
+  const value = readField(output, result);
   // Python holds a secret field's string as a Secret, which is never "absent" (not even when empty).
   const secret = typeof value === "string" && doc.secrets.names.includes(output.field);
   if (value === null || (value === "" && !secret)) {

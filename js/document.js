@@ -26,6 +26,7 @@ export const VERSION = 1;
  * @property {Map<string, RegExp>} patterns input name -> full-match pattern
  * @property {Set<string>} outcomes every outcome of the flow
  * @property {Set<string>} causes every cause an end may give
+ * @property {any} [machine] the XState machine, once made (./machine.js)
  */
 
 const cache = new WeakMap();

@@ -8,13 +8,13 @@
 
 import { transition } from "xstate";
 
-import { classify, classifyException, errorName } from "./classify.js";
+import { classify, classifyException, errorName, readField } from "./classify.js";
 import { tables } from "./document.js";
 import { FlowStateError, MalformedMessage, StaleMessage, format } from "./errors.js";
 import { valid } from "./inputs.js";
 import { machineOf } from "./machine.js";
 import { parseMessage } from "./messages.js";
-import { snapshot } from "./snapshot.js";
+import { PARTS, snapshot } from "./snapshot.js";
 
 /** The answer "I forgot my PIN" (where a question offers it). */
 export const FORGOT_PIN = Symbol.for("fsm.FORGOT_PIN");
@@ -197,13 +197,7 @@ export class Flow {
   /** Keep the result field the call is read by, when it is a non-empty string (not a secret). */
   #keep(state, result) {
     const output = this.#t.doc.calls[state.call.entry].output;
-    let value = null;
-    for (const name of [output.field, ...output.aliases]) {
-      if (Object.hasOwn(result, name)) {
-        value = result[name];
-        break;
-      }
-    }
+    const value = readField(output, result);
     if (typeof value === "string" && value && !this.#t.secretNames.has(output.field)) {
       for (const slot of state.call.keep) this.#values.set(slot, { value, secret: false });
     }
@@ -318,7 +312,7 @@ export class Flow {
   }
 
   /** The parts ./snapshot.js writes (values held, consumed ids, trace, XState context). */
-  parts() {
+  [PARTS]() {
     return { values: new Map(this.#values), seen: new Set(this.#seen), trace: this.trace, context: this.#snap.context };
   }
 }

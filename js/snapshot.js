@@ -14,6 +14,9 @@ import { initialContext } from "./machine.js";
 import { length } from "./messages.js";
 import { checkSdk, makeOptions } from "./options.js";
 
+/** The key of the method a flow gives its parts by (not part of the package's API: the values hold secrets). */
+export const PARTS = Symbol("fsm.parts");
+
 /** Compare two strings by code points, as Python's `sorted` does (JavaScript's compares UTF-16 units). */
 export function byCodePoint(a, b) {
   const x = [...a];
@@ -32,7 +35,7 @@ export function byCodePoint(a, b) {
 export function snapshot(flow) {
   const doc = flow.document;
   const t = tables(doc);
-  const { values, seen, trace, context } = flow.parts();
+  const { values, seen, trace, context } = flow[PARTS]();
   const [outcome, code, at] = context.last;
   const mask = doc.secrets.mask;
   return {

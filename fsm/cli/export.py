@@ -1,4 +1,8 @@
-"""``fsm export [FLOW...] [--out DIR] [--format FORMAT]``: the flows as data for hosts in other languages."""
+"""``fsm export [FLOW ...] [--out DIR] [--format json]``: the flows as data for hosts in other languages.
+
+``json`` (the default): one versioned document per flow and its JSON Schema (``fsm.export``); a document holds
+every option, so the run options given only have to be valid. Each format is an entry of :data:`FORMATS`.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,23 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fsm.cli.options import add_options, options_of
+from fsm.errors import OptionError
 from fsm.flows import FLOWS
+from fsm.options import Options
 
 DEFAULT_OUT = "export"
 
 
-def _json(names: Sequence[str]) -> dict[str, str]:
+def _json(names: Sequence[str], options: Options) -> dict[str, str]:
     from fsm.export import generate
 
+    del options  # a document holds every option, its default and its allowed values
     return generate(names)
 
 
 #: The formats ``--format`` offers: each makes the files to write (name -> text) for the flows named.
-FORMATS: dict[str, Callable[[Sequence[str]], dict[str, str]]] = {"json": _json}
+FORMATS: dict[str, Callable[[Sequence[str], Options], dict[str, str]]] = {"json": _json}
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,9 +40,10 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "The js/ package runs them on XState.",
     )
     p.add_argument("flows", nargs="*", metavar="FLOW", help=f"flows to export (default: all of {', '.join(FLOWS)})")
+    p.add_argument("--format", choices=sorted(FORMATS), default="json", help="what to write (default json)")
     p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                    help=f"directory to write (default {DEFAULT_OUT}/)")
-    p.add_argument("--format", choices=sorted(FORMATS), default="json", help="what to write (default json)")
+    add_options(p)
     p.set_defaults(func=main)
 
 
@@ -43,11 +52,16 @@ def main(args: argparse.Namespace) -> int:
     if unknown:
         print(f"fsm export: unknown flow {unknown[0]!r}; known flows: {', '.join(FLOWS)}", file=sys.stderr)
         return 2
+    try:
+        options = options_of(args)
+    except OptionError as exc:
+        print(f"fsm export: {exc}", file=sys.stderr)
+        return 2
     out: Path = args.out
     if out.exists() and not out.is_dir():
         print(f"fsm export: --out {out}: not a directory", file=sys.stderr)
         return 2
-    files = FORMATS[args.format](list(dict.fromkeys(args.flows)) or list(FLOWS))
+    files = FORMATS[args.format](list(dict.fromkeys(args.flows)) or list(FLOWS), options)
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
