@@ -162,18 +162,28 @@ def run(
         import random
 
         rng = random.Random()
-    loop = drive(_flow(flow, options), backoff, rng, on_step)
+    return perform(drive(_flow(flow, options), backoff, rng, on_step),
+                   lambda call: called(port, call), lambda question: asked(person, question), sleep)
+
+
+def perform(loop: Generator[Effect, Any, Outcome], call: Callable[[Call], tuple[Any, Exception | None]],
+            ask: Callable[[Question], Any], sleep: Callable[[float], None]) -> Outcome:
+    """Carry out the effects of :func:`drive`'s ``loop`` with ``call`` and ``ask`` until it ends.
+
+    What ``call`` and ``ask`` give is sent on at once: no local of this frame holds a message or an answer
+    (an ``on_step`` hook that raises would otherwise show them in the traceback's locals).
+    """
     send = loop.send
     try:
         effect = send(None)
-        while True:  # what the port or person gave is sent on at once: no local of this frame holds it
+        while True:
             if isinstance(effect, Wait):
                 sleep(effect.seconds)
                 effect = send(None)
             elif isinstance(effect, Call):
-                effect = send(_called(port, effect))
+                effect = send(call(effect))
             else:
-                effect = send(asked(person, effect))
+                effect = send(ask(effect))
     except StopIteration as done:
         outcome: Outcome = done.value
         return outcome
@@ -181,7 +191,9 @@ def run(
         loop.close()
 
 
-def _called(port: Port, call: Call) -> tuple[Any, Exception | None]:
+def called(port: Port, call: Call) -> tuple[Any, Exception | None]:
+    """What the port answered to ``call``, as :func:`drive` takes it: ``(message, None)`` or, when it raised,
+    ``(None, stand-in)`` (:func:`port_failed`)."""
     try:
         return call_port(port, call), None
     except Exception as exc:  # noqa: BLE001 - every port failure is an outcome, never a crash

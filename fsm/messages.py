@@ -26,7 +26,7 @@ FAILED: Literal["FAILED"] = "FAILED"
 MAX_TRANSACTION_ID = 128
 #: Longest string kept from a result field; longer ones are malformed.
 MAX_FIELD = 4096
-#: Most fields a result may have.
+#: Most fields a result may have; more is malformed.
 MAX_RESULT_FIELDS = 64
 #: Most digits of an ``error.code`` given as a string.
 MAX_CODE_DIGITS = 9

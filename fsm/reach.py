@@ -19,8 +19,8 @@ run, so a configuration is reached, if at all, by a run that never exceeds its v
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from fsm import spec
 from fsm.catalog import CATALOG
@@ -91,7 +91,6 @@ def _bounds(flow: FlowSpec, options: Options) -> tuple[int, ...]:
     return tuple(options.bound(c) for c in flow.counters)
 
 
-@functools.lru_cache(maxsize=128)
 def _walk(table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[int, ...] | None,
           ) -> frozenset[tuple[int, tuple[int, ...], int]]:
     """Every (state index, counters, held mask) reached, never letting a monotone counter pass its cap."""
@@ -139,6 +138,13 @@ def reachable(flow: FlowSpec, options: Options) -> frozenset[Configuration]:
                      for s, c, held in found)
 
 
+#: A configuration is checked by a walk that goes at least this far in each growing counter (or to its bound),
+#: so that one walk answers for the many configurations of a run, however far each has gone.
+SPAN = 8
+#: Walks kept per flow and options, the widest last.
+_KEPT: dict[tuple[_Table, bool, tuple[int, ...]], list[tuple[tuple[int, ...], frozenset[Any]]]] = {}
+
+
 def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequence[int],
                  held: Collection[str]) -> bool:
     """Whether a straight run of ``flow`` under ``options`` reaches ``state`` with exactly ``counters`` and
@@ -146,9 +152,23 @@ def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequenc
     table = _table(flow)
     if state not in table.names or len(counters) != len(flow.counters) or not set(held) <= set(table.slots):
         return False
-    caps = tuple(counters[i] for i in table.monotone)
+    bounds = _bounds(flow, options)
+    if any(type(c) is not int or not 0 <= c <= b for c, b in zip(counters, bounds, strict=True)):
+        return False
+    want = tuple(counters[i] for i in table.monotone)
+    key = (table, options.shortcut_allowed, bounds)
+    walks = _KEPT.get(key)
+    if walks is None:
+        if len(_KEPT) >= 32:  # a host using many option sets: forget the oldest
+            del _KEPT[next(iter(_KEPT))]
+        walks = _KEPT[key] = []
+    found = next((seen for caps, seen in walks if all(w <= c for w, c in zip(want, caps, strict=True))), None)
+    if found is None:
+        caps = tuple(min(bounds[i], max(w, SPAN)) for w, i in zip(want, table.monotone, strict=True))
+        found = _walk(table, options.shortcut_allowed, bounds, caps)
+        walks.append((caps, found))
+        del walks[:-4]
     mask = sum(1 << i for i, x in enumerate(table.slots) if x in held)
-    found = _walk(table, options.shortcut_allowed, _bounds(flow, options), caps)
     return (table.names.index(state), tuple(counters), mask) in found
 
 

@@ -31,7 +31,16 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     Raises :class:`fsm.SnapshotInvalid` for anything but a snapshot of a configuration a run of this
     version of fsm reaches; see the module's docstring for where it resumes.
     """
-    saved = read(data)
+    problem: str | None
+    try:
+        saved = read(data)
+    except SnapshotInvalid as exc:
+        problem = exc.problem
+    else:
+        problem = None
+    del data  # untrusted, maybe holding anything: no frame keeps it when the refusal is raised
+    if problem is not None:
+        raise SnapshotInvalid(problem)  # raised afresh here: the frames that read the snapshot are not in it
     flow_spec = saved.flow
     state = saved.state
     counters = list(saved.counters)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -95,16 +95,39 @@ def read(data: object) -> Saved:
     name = data["flow"]
     if not _one_of(name, FLOWS):
         raise SnapshotInvalid("unknown flow")
-    flow = FLOWS[name]
+    flow = _Known.of(name)
     options = _options(flow, data["options"])
     state = data["state"]
-    if not _one_of(state, [s.name for s in flow.states]):
+    if not _one_of(state, flow.terminal):
         raise SnapshotInvalid("unknown state")
     if state in spec.SUCCESS_TERMINALS:
         raise SnapshotInvalid("a finished success is never resumed")
-    return Saved(flow=flow, options=options, state=state, counters=_counters(flow, options, data["counters"]),
-                 values=_values(flow, data["values"]), seen=_seen(data["seen"]), last=_last(flow, data["last"]),
-                 end=_end(data["end"], flow.state(state).terminal), trace=_trace(flow, data["trace"]))
+    return Saved(flow=flow.spec, options=options, state=state,
+                 counters=_counters(flow.spec, options, data["counters"]), values=_values(flow, data["values"]),
+                 seen=_seen(data["seen"]), last=_last(flow, data["last"]), end=_end(data["end"], flow.terminal[state]),
+                 trace=_trace(flow, data["trace"]))
+
+
+class _Known:
+    """What reading a flow's snapshots needs of its definition, worked out once per flow."""
+
+    _made: ClassVar[dict[str, _Known]] = {}
+
+    def __init__(self, flow: FlowSpec) -> None:
+        self.spec = flow
+        #: Each state's name, and whether it is terminal.
+        self.terminal = {s.name: s.terminal for s in flow.states}
+        self.outcomes = frozenset(o for s in flow.states for o in s.outcomes())
+        self.since = required_sdk(flow)
+        self.kept = kept_slots(flow)
+        self.rules = {slot: answer_rule(flow, slot) for slot in self.kept}
+
+    @classmethod
+    def of(cls, name: str) -> _Known:
+        found = cls._made.get(name)
+        if found is None:
+            found = cls._made[name] = cls(FLOWS[name])
+        return found
 
 
 def _loads(text: str | bytes | bytearray) -> object:
@@ -122,14 +145,14 @@ def _loads(text: str | bytes | bytearray) -> object:
     raise SnapshotInvalid("not JSON (truncated?)")
 
 
-def _options(flow: FlowSpec, options: object) -> Options:
+def _options(flow: _Known, options: object) -> Options:
     """Every option present (a snapshot always names them all: a default is never assumed) and valid."""
     if not isinstance(options, Mapping) or any(type(k) is not str for k in options) or set(options) != set(FIELDS):
         raise SnapshotInvalid("options: not an object with every option")
     problem = "options"
     try:
         made = make_options(**options)
-        if made.sdk[:2] < required_sdk(flow):
+        if made.sdk[:2] < flow.since:
             problem = "options: sdk_version (too old for this flow)"
         else:
             return made
@@ -184,15 +207,14 @@ def answer_rule(flow: FlowSpec, slot: str) -> str | None:
     return slot if slot in PATTERNS else None
 
 
-def _values(flow: FlowSpec, values: object) -> dict[str, str]:
-    allowed = kept_slots(flow)
+def _values(flow: _Known, values: object) -> dict[str, str]:
     if not isinstance(values, Mapping):
         raise SnapshotInvalid("values: not an object")
     out: dict[str, str] = {}
     for k, v in values.items():
-        if not _one_of(k, allowed):
+        if not _one_of(k, flow.kept):
             raise SnapshotInvalid("values: unknown or secret slot")
-        rule = answer_rule(flow, k)
+        rule = flow.rules[k]
         if rule is not None and not valid(rule, v):
             raise SnapshotInvalid(f"values.{k}: not a valid {rule}")
         out[k] = _str(v, f"values.{k}")
@@ -206,26 +228,22 @@ def _seen(seen: object) -> frozenset[str]:
     return out
 
 
-def _outcomes(flow: FlowSpec) -> frozenset[str]:
-    return frozenset(o for s in flow.states for o in s.outcomes())
-
-
-def _last(flow: FlowSpec, last: object) -> tuple[str, int | None, str]:
+def _last(flow: _Known, last: object) -> tuple[str, int | None, str]:
     items = _list(last, "last")
     if len(items) != 3:
         raise SnapshotInvalid("last: not [outcome, code, state]")
     outcome, code, at = items
-    if outcome != "" and not _one_of(outcome, _outcomes(flow)):
+    if outcome != "" and not _one_of(outcome, flow.outcomes):
         raise SnapshotInvalid("last: unknown outcome")
-    if at != "" and not _one_of(at, [s.name for s in flow.states]):
+    if at != "" and not _one_of(at, flow.terminal):
         raise SnapshotInvalid("last: unknown state")
     assert type(outcome) is str and type(at) is str
     return outcome, _code(code, "last"), at
 
 
-def _trace(flow: FlowSpec, trace: object) -> tuple[Mapping[str, Any], ...]:
-    outcomes = _outcomes(flow)
-    states = [s.name for s in flow.states]
+def _trace(flow: _Known, trace: object) -> tuple[Mapping[str, Any], ...]:
+    outcomes = flow.outcomes
+    states = flow.terminal
     out = []
     for raw in _list(trace, "trace"):
         if not isinstance(raw, Mapping) or set(raw) != set(TRACE_KEYS):

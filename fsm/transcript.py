@@ -12,18 +12,34 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import attrs
 
 from fsm import spec
-from fsm.errors import FsmError
-from fsm.executor import run
+from fsm.catalog import CATALOG
+from fsm.errors import FsmError, PortError
+from fsm.executor import DEFAULT_BACKOFF, asked, called, drive, perform, run
+from fsm.inputs import valid
 from fsm.machine import Flow, Outcome, start
-from fsm.messages import CANCEL, FORGOT_PIN, Answer, Call, Question, Reply
+from fsm.messages import (
+    CANCEL,
+    FAILED,
+    FORGOT_PIN,
+    MAX_CODE_DIGITS,
+    MAX_FIELD,
+    MAX_RESULT_FIELDS,
+    MAX_TRANSACTION_ID,
+    SUCCEEDED,
+    Answer,
+    Call,
+    Question,
+    Reply,
+)
 from fsm.ports import Person, Port
-from fsm.secret import MASK, SECRET_NAMES
+from fsm.secret import MASK, SECRET_NAMES, Secret
 
 VERSION = 1
 #: What a secret answer becomes on replay; valid for every input that is a secret.
@@ -35,14 +51,85 @@ class TranscriptError(FsmError):
     """A transcript is not well formed, or a replay did not follow it."""
 
 
-def _masked_message(message: object) -> object:
+#: A stand-in of each JSON type, for a value whose type alone decides how the message parses.
+_STAND_INS: dict[type, object] = {str: "", bool: False, int: 0, float: 0.0, list: [], dict: {}}
+
+
+def _shape(value: object) -> object:
+    """A value of the same JSON type as ``value`` and nothing of its content (None for what is not JSON)."""
+    if isinstance(value, Mapping):
+        return {}
+    return copy.copy(_STAND_INS.get(type(value)))
+
+
+def _field(name: str, value: object) -> object:
+    """A result field as replay needs it: scalars kept, a secret masked, a long string only as long."""
+    if type(value) is str:
+        if len(value) > MAX_FIELD:
+            return "x" * (MAX_FIELD + 1)
+        return MASK if name in SECRET_NAMES and value else value
+    if value is None or type(value) in (bool, int, float):
+        return value
+    return []  # a nested value parses as one marker, whatever it holds
+
+
+def recorded_message(call: Call, message: object) -> object:
+    """What a transcript keeps of the SDK's ``message`` to ``call``: an allow-list, field by field.
+
+    Kept: ``transactionId`` (when it is a usable id), ``status`` (an unknown one as ``"UNKNOWN"``), the one
+    result field the call is read by (``fsm.catalog.Output.read``; a secret one masked) and ``error.code``.
+    Dropped: labels, every other field, anything nested. A field of the wrong type is kept as a stand-in of
+    its type. The recorded message parses and classifies as the message did (tests/test_transcripts.py).
+    """
     if not isinstance(message, Mapping):
-        return message
-    out = dict(message)
-    result = out.get("result")
-    if isinstance(result, Mapping):
-        out["result"] = {k: MASK if k in SECRET_NAMES else v for k, v in result.items()}
+        return _shape(message)
+    out: dict[str, object] = {}
+    tid = message.get("transactionId")
+    if tid is not None:
+        out["transactionId"] = tid if type(tid) is str and len(tid) <= MAX_TRANSACTION_ID else _shape(tid)
+    if "status" not in message:
+        return out
+    status = message["status"]
+    out["status"] = status if status in (SUCCEEDED, FAILED) else "UNKNOWN" if type(status) is str else _shape(status)
+    if status == SUCCEEDED:
+        if message.get("error") is not None:
+            out["error"] = {}
+        result = message.get("result")
+        if result is not None:
+            out["result"] = _result(call, result)
+    elif status == FAILED and "error" in message:
+        error = message["error"]
+        if isinstance(error, Mapping):
+            out["error"] = {"code": _code(error["code"])} if "code" in error else {}
+        else:
+            out["error"] = _shape(error)
     return out
+
+
+def _result(call: Call, result: object) -> object:
+    if not isinstance(result, Mapping):
+        return _shape(result)
+    if len(result) > MAX_RESULT_FIELDS:  # too many fields: as many stand-ins
+        return {f"field{i}": 0 for i in range(len(result))}
+    output = CATALOG[call.name].output
+    names = (output.field, *output.aliases) if output.field is not None else ()
+    read = next((n for n in names if n in result), None)  # the field Output.read reads
+    out: dict[str, object] = {}
+    for key, value in result.items():
+        if key == read:
+            out[key] = _field(key, value)
+        elif type(key) is str and type(value) is str and len(value) > MAX_FIELD:  # makes the message malformed
+            out[key if key.isascii() and key.isidentifier() and len(key) <= 64 else "field"] = "x" * (MAX_FIELD + 1)
+            break  # parsing stops at the first
+    return out
+
+
+def _code(code: object) -> object:
+    if type(code) is int:
+        return code
+    if type(code) is str:
+        return code if 0 < len(code) <= MAX_CODE_DIGITS and code.isascii() and code.isdigit() else "x"
+    return _shape(code) if isinstance(code, list | Mapping) or type(code) in _STAND_INS else None
 
 
 @attrs.define(kw_only=True)
@@ -88,25 +175,28 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 
 def record_call(call: Call, message: object = None, raised: BaseException | None = None) -> dict[str, Any]:
+    """A call and what came back: the message as :func:`recorded_message` keeps it, or the class raised."""
     event: dict[str, Any] = {"step": call.step, "call": {"op": call.op, "api": call.api,
                                                          "parameters": call.masked()}}
     if raised is not None:
-        event["raises"] = type(raised).__name__
+        event["raises"] = raised.original if isinstance(raised, PortError) else type(raised).__name__
     else:
-        event["message"] = copy.deepcopy(_masked_message(message))
+        event["message"] = recorded_message(call, message)
     return event
 
 
 def record_answer(question: Question, answer: object, outcome: str) -> dict[str, Any]:
-    # attempt and why: the question as it was asked (a replay in another runtime checks its re-asks against them).
+    """A question and its answer: a secret, or an answer that is not valid, written ``***`` (it may be a
+    secret typed in the wrong field); ``outcome`` says what it was. ``attempt`` and ``why`` are the question as
+    it was asked (a replay in another runtime checks its re-asks against them)."""
     event: dict[str, Any] = {"step": question.step, "question": question.name, "attempt": question.attempt,
                              "why": question.why, "outcome": outcome}
     if isinstance(answer, Reply):
         event["reply"] = answer.name
-    elif question.secret:
-        event["answer"] = MASK
     else:
-        event["answer"] = answer if type(answer) is str else None
+        plain = answer.reveal() if isinstance(answer, Secret) else answer
+        shown = not question.secret and type(plain) is str and valid(question.name, plain, new_pin=question.new_pin)
+        event["answer"] = plain if shown else MASK
     return event
 
 
@@ -121,33 +211,7 @@ class Recorder:
         self, flow: str, *, on_step: Callable[[Flow], None] | None = None, **options: Any
     ) -> tuple[Outcome, Transcript]:
         transcript = Transcript(flow=flow, options=dict(options))
-        f = start(flow, **options)
-        port, person = self.port, self.person
         recorded = transcript.events
-
-        class _Port:
-            def get(self, api: str, parameters: Mapping[str, str]) -> Any:
-                return self._call(port.get, api, parameters)
-
-            def set(self, api: str, parameters: Mapping[str, str]) -> Any:
-                return self._call(port.set, api, parameters)
-
-            def _call(self, method: Any, api: str, parameters: Mapping[str, str]) -> Any:
-                action = f.action
-                assert isinstance(action, Call)
-                try:
-                    message = method(api, parameters)
-                except Exception as exc:
-                    recorded.append(record_call(action, raised=exc))
-                    raise
-                recorded.append(record_call(action, message))
-                return message
-
-        class _Person:
-            def provide(self, question: Question) -> Answer:
-                answer = person.provide(question)
-                recorded.append(record_answer(question, answer, ""))
-                return answer
 
         def note(flow_: Flow) -> None:  # fill in the outcome the flow gave the last answer
             if recorded and "question" in recorded[-1] and not recorded[-1]["outcome"] and flow_.trace:
@@ -155,7 +219,18 @@ class Recorder:
             if on_step is not None:
                 on_step(flow_)
 
-        outcome = run(f, port=_Port(), person=_Person(), sleep=lambda _: None, on_step=note)
+        def call(action: Call) -> tuple[Any, Exception | None]:
+            reply = called(self.port, action)
+            recorded.append(record_call(action, reply[0], reply[1]))
+            return reply
+
+        def ask(question: Question) -> Any:
+            answer = asked(self.person, question)
+            recorded.append(record_answer(question, answer, ""))
+            return answer
+
+        loop = drive(start(flow, **options), DEFAULT_BACKOFF, random.Random(0), note)
+        outcome = perform(loop, call, ask, lambda _: None)
         transcript.outcome = outcome_json(outcome)
         return outcome, transcript
 

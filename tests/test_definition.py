@@ -118,3 +118,31 @@ def test_every_call_state_handles_every_outcome_the_world_can_produce() -> None:
             for outcome in (spec.TRANSIENT, spec.MALFORMED, spec.PORT_ERROR):
                 assert outcome in handled, (flow.name, state.name, outcome)
             assert spec.ERROR_2317 in handled or 2317 in state.errors
+
+
+def test_a_kept_field_must_be_the_one_the_call_is_read_by() -> None:
+    """Only the result field a call is read by can be kept (reach and resume rely on it)."""
+    broken = _replace_state(ENROLLMENT, "3", keep=("otp",))
+    assert any("keeps otp" in p for p in problems(broken))
+    broken = _replace_state(ENROLLMENT, "5", keep=("phoneNumber",))
+    assert any("keeps phoneNumber" in p for p in problems(broken))
+
+
+def test_two_alternatives_of_one_outcome_may_share_a_target() -> None:
+    """The edge taken is told by its guard, not its target: only the one taken counts."""
+    from fsm.flows.common import call, terminals
+
+    a = call("A", "A", "Remove all enrollments", "remove_enrollments",
+             [Edge(outcome=spec.SUCCEEDED, target=spec.DONE, guard=spec.below("restarts"), count="restarts"),
+              Edge(outcome=spec.SUCCEEDED, target=spec.DONE)])
+    flow = FlowSpec(name="remove-enrollments", title="test", counters=FLOWS["remove-enrollments"].counters,
+                    states=(a, *terminals(spec.DONE, spec.FAILED)))
+    assert problems(flow) == []
+    machine = Compiled(flow)
+    names = [c.name for c in flow.counters]
+    for already, expected in ((0, 1), (1, 1)):
+        f = fsm.Flow(machine, fsm.Options())
+        f.counters[names.index("restarts")] = already
+        f.receive({"transactionId": "t", "status": "SUCCEEDED"})
+        assert (f.state, f.counters[names.index("restarts")]) == ("done", expected)
+        assert [t.target for t in f.trace] == ["done"]

@@ -44,7 +44,7 @@ def test_import_fsm_loads_no_optional_part() -> None:
     code = "import sys, fsm; print('\\n'.join(m for m in sys.modules if m.startswith('fsm.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(out.split())
-    optional = TOOLS | {"fsm.aio", "fsm.snapshot", "fsm.restore", "fsm.reach", "fsm.transcript", "fsm.ports.simulator",
-                        "fsm.logging"}
+    optional = TOOLS | {"fsm.aio", "fsm.snapshot", "fsm.restore", "fsm.reach", "fsm.transcript",
+                        "fsm.ports.simulator", "fsm.logging"}
     assert loaded & optional == set()
     assert "fsm.machine" in loaded

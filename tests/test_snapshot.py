@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fsm
+from fsm import snapshot as snapshot_format
 from fsm import spec
 from fsm.machine import Flow
 from fsm.ports.persons import DemoPerson
@@ -357,3 +358,102 @@ def test_stale_response_after_resume_is_refused_as_before() -> None:
     with pytest.raises(fsm.StaleMessage):
         g.receive(first)
     assert g.snapshot() == before
+
+
+def _at_8_pin_question() -> dict[str, Any]:
+    """A real snapshot at 8:pinCode after one PIN refused (pin_attempts 1 of 3)."""
+    f = fsm.start("enrollment")
+    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
+                    ok()):
+        f.receive(message)
+    f.answer(SMS)
+    f.receive(ok(status="AlreadyEnrolled"))
+    f.answer(PIN)
+    f.receive(failed(2308))
+    assert f.state == "8:pinCode"
+    return f.snapshot()
+
+
+@pytest.mark.parametrize("state", ["B:request", "8:pinCode", "B", "B:pinCode", "B:smsCode"])
+def test_a_snapshot_edited_to_a_pin_state_with_no_submission_left_is_refused(state: str) -> None:
+    """Issue 9: edited to such a state with pin_attempts at its bound, the resumed flow would send a 4th PIN."""
+    snap = _at_8_pin_question()
+    snap["state"] = state
+    snap["counters"]["pin_attempts"] = 3
+    with pytest.raises(fsm.SnapshotInvalid, match="no run reaches"):
+        fsm.resume(snap)
+
+
+def test_a_snapshot_without_the_values_a_later_call_needs_is_refused() -> None:
+    snap = _at_8_pin_question()
+    snap["values"] = {}
+    with pytest.raises(fsm.SnapshotInvalid, match="no run reaches"):
+        fsm.resume(snap)
+
+
+@pytest.mark.parametrize(("flow", "slot", "value"), [
+    ("remove-vehicle", "vin", "ANY VEHICLE'; DROP"),
+    ("enrollment", "phoneNumber", "0612345678; rm"),
+    ("enrollment", "phoneNumber", "\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"),
+])
+def test_held_values_pass_the_validation_answers_get(flow: str, slot: str, value: str) -> None:
+    if flow == "enrollment":
+        snap = _at_8_pin_question()
+    else:
+        f = fsm.start("remove-vehicle")
+        f.answer("VR1AB12C3D4567890")
+        snap = f.snapshot()
+    snap["values"][slot] = value
+    with pytest.raises(fsm.SnapshotInvalid, match=f"values.{slot}"):
+        fsm.resume(snap)
+
+
+@pytest.mark.parametrize("options", [{}, {"platform": "ios"}])
+def test_options_must_all_be_there(options: dict[str, Any]) -> None:
+    """An iOS snapshot with options emptied must not silently turn Android (the defaults)."""
+    snap = _at_8_pin_question()
+    snap["options"] = options
+    with pytest.raises(fsm.SnapshotInvalid, match="every option"):
+        fsm.resume(snap)
+
+
+def _failed_snapshot() -> dict[str, Any]:
+    f = fsm.start("enrollment")
+    f.receive(failed(9999))
+    assert f.state == "failed"
+    return f.snapshot()
+
+
+@pytest.mark.parametrize(("what", "at_limit", "past"), [
+    ("seen: an id", lambda s: s.update(seen=["t" * snapshot_format.MAX_TID]),
+     lambda s: s.update(seen=["t" * (snapshot_format.MAX_TID + 1)])),
+    ("seen: ids", lambda s: s.update(seen=[f"t{i}" for i in range(snapshot_format.MAX_ITEMS)]),
+     lambda s: s.update(seen=[f"t{i}" for i in range(snapshot_format.MAX_ITEMS + 1)])),
+    ("trace: a string", lambda s: s["trace"][0].update(name="n" * snapshot_format.MAX_STRING),
+     lambda s: s["trace"][0].update(name="n" * (snapshot_format.MAX_STRING + 1))),
+    ("trace: parameters", lambda s: s["trace"][0].update(parameters={f"p{i}": "v" for i in range(64)}),
+     lambda s: s["trace"][0].update(parameters={f"p{i}": "v" for i in range(65)})),
+    ("trace: a code", lambda s: s["trace"][0].update(code=snapshot_format.MAX_CODE - 1),
+     lambda s: s["trace"][0].update(code=snapshot_format.MAX_CODE)),
+    ("end: detail", lambda s: s["end"].__setitem__(2, "d" * snapshot_format.MAX_DETAIL),
+     lambda s: s["end"].__setitem__(2, "d" * (snapshot_format.MAX_DETAIL + 1))),
+])
+def test_each_size_limit_holds_at_the_limit_and_refuses_one_past(what: str, at_limit: Any, past: Any) -> None:
+    """Each bound on what a snapshot may hold, met exactly (accepted) and passed by one (refused for it)."""
+    base = _failed_snapshot() if what.startswith("end") else _snap()
+    ok_snap = json.loads(json.dumps(base))
+    at_limit(ok_snap)
+    fsm.resume(ok_snap)
+    bad = json.loads(json.dumps(base))
+    past(bad)
+    with pytest.raises(fsm.SnapshotInvalid, match=what.split(":", maxsplit=1)[0]):
+        fsm.resume(bad)
+
+
+def test_the_text_may_be_as_long_as_the_limit_and_no_longer() -> None:
+    text = json.dumps(_snap())
+    padded = text + " " * (snapshot_format.MAX_TEXT - len(text))
+    assert len(padded) == snapshot_format.MAX_TEXT
+    fsm.resume(padded)
+    with pytest.raises(fsm.SnapshotInvalid, match="too large"):
+        fsm.resume(padded + " ")
