@@ -41,7 +41,6 @@ from fsm.errors import (
     OptionError,
     PortError,
     SnapshotInvalid,
-    UnknownFlow,
 )
 from fsm.flows import FLOWS
 from fsm.machine import Flow, Outcome, StaleMessage, compiled
@@ -93,8 +92,6 @@ def _fsm_error(exc: FsmError) -> RpcError:
         kind, data = "FlowStateError", {"state": exc.state}
     elif isinstance(exc, OptionError):
         kind, data = "OptionError", {"option": exc.option}
-    elif isinstance(exc, UnknownFlow):
-        kind, data = "UnknownFlow", {}
     elif isinstance(exc, SnapshotInvalid):
         kind, data = "SnapshotInvalid", {"problem": exc.problem}
     else:  # not raised by any method; the class name only
@@ -229,8 +226,9 @@ class Bridge:
         options = params.get("options", {})
         if not isinstance(options, dict):
             raise _params_error("options must be an object")
-        if name not in FLOWS:
-            raise UnknownFlow(name, tuple(FLOWS))
+        if name not in FLOWS:  # the name given is not repeated: a host's own text stays out of what is written
+            raise RpcError(ERRORS["UnknownFlow"], f"unknown flow; known flows: {', '.join(FLOWS)}",
+                           {"type": "UnknownFlow"})
         return self._open(Flow(compiled(name), make_options(**options)))
 
     def _receive(self, params: Mapping[str, Any]) -> dict[str, Any]:
