@@ -14,6 +14,7 @@ import { FlowStateError, MalformedMessage, StaleMessage, format } from "./errors
 import { valid } from "./inputs.js";
 import { machineOf } from "./machine.js";
 import { parseMessage } from "./messages.js";
+import { resumable } from "./resumption.js";
 import { PARTS, snapshot } from "./snapshot.js";
 
 /** The answer "I forgot my PIN" (where a question offers it). */
@@ -301,9 +302,9 @@ export class Flow {
     return { ok, state: this.state, cause, errorCode: ok ? null : code, reason, resumable: this.#resumable(cause) };
   }
 
-  /** Whether this failed flow's snapshot resumes into a running flow (see ./snapshot.js). */
+  /** Whether this failed flow's snapshot resumes into a running flow (./resumption.js). */
   #resumable(cause) {
-    return resumableEnd(this.#t.doc, this.state, cause, this.#trace, this.#snap.context);
+    return resumable(this.#t.doc, this.state, cause, this.#trace, this.#snap.context);
   }
 
   /** This flow as a JSON-safe document without secrets: the same document as Python's `Flow.snapshot()`. */
@@ -315,40 +316,4 @@ export class Flow {
   [PARTS]() {
     return { values: new Map(this.#values), seen: new Set(this.#seen), trace: this.trace, context: this.#snap.context };
   }
-}
-
-/**
- * The call a failed flow is resumable at: the state of its last edge when the flow failed there because its
- * transient retries ran out (the export's `snapshot.retry`), else null.
- * @param {any} doc
- * @param {string|null} cause
- * @param {string|null} last the state of the last trace entry
- */
-export function retryState(doc, cause, last) {
-  const retry = doc.snapshot.retry;
-  if (cause !== retry.cause || last === null) return null;
-  const state = tables(doc).states.get(last);
-  if (state === undefined || state.kind !== "call") return null;
-  const endsHere = state.edges.some((e) => e.outcome === retry.outcome && e.target === retry.end && e.cause === retry.cause);
-  return endsHere ? state : null;
-}
-
-/**
- * Rule 5 of the pick-up: the call `state` counts on entry and its counter has reached its bound.
- * @param {any} state a state of the export
- * @param {{counters: Record<string, number>, bounds: Record<string, number>}} context
- */
-export function atBound(state, context) {
-  const counter = state.call?.counts ?? null;
-  return counter !== null && context.counters[counter] >= context.bounds[counter];
-}
-
-/** Whether a flow that ended at `stateName` with `cause` resumes into a running flow (Python `Outcome.resumable`). */
-function resumableEnd(doc, stateName, cause, trace, context) {
-  if (stateName !== doc.snapshot.retry.end) return false;
-  const call = retryState(doc, cause, trace.length ? trace[trace.length - 1].state : null);
-  if (call === null) return false;
-  const { dialect, platform } = context.options;
-  if (doc.snapshot.resume_state[dialect][platform][call.name] === call.name) return true;
-  return !atBound(call, context);
 }

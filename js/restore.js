@@ -12,9 +12,10 @@
 
 import { tables } from "./document.js";
 import { SnapshotInvalid, format } from "./errors.js";
-import { Flow, atBound, retryState } from "./flow.js";
+import { Flow } from "./flow.js";
 import { initialContext, machineOf } from "./machine.js";
 import { isReachable } from "./reach.js";
+import { atBound, retryState } from "./resumption.js";
 import { read } from "./snapshot.js";
 
 /**
