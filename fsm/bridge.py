@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -138,6 +139,8 @@ class Bridge:
         self.max_sessions = max_sessions
         self.max_line = max_line
         self._sessions: dict[str, _Session] = {}
+        #: One request at a time: a host may call :meth:`handle` from several threads (SDK callbacks).
+        self._lock = threading.Lock()
         self._methods: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "start": self._start, "receive": self._receive, "receive_exception": self._receive_exception,
             "answer": self._answer, "snapshot": self._snapshot, "resume": self._resume, "close": self._close,
@@ -149,7 +152,13 @@ class Bridge:
         return len(self._sessions)
 
     def handle(self, line: str) -> str:
-        """The response line to one request line ("" for a notification, which has no response)."""
+        """The response line to one request line ("" for a notification, which has no response).
+
+        Safe to call from several threads: requests are handled one at a time."""
+        with self._lock:
+            return self._handle(line)
+
+    def _handle(self, line: str) -> str:
         request_id: object = None
         notification = False
         try:

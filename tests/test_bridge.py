@@ -7,6 +7,7 @@ PROTOCOL.md.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -304,6 +305,20 @@ def test_no_secret_is_written_but_in_the_parameters_of_the_call_that_needs_it(
             assert canary not in text, (canary, response)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_sessions_from_many_threads() -> None:
+    """Hosts call handle from SDK callback threads: every session ends as if it ran alone."""
+    b = Bridge()
+
+    def one(n: int) -> dict[str, Any]:
+        session = ok(b, "start", {"flow": "remove-enrollments"})["session"]
+        return dict(ok(b, "receive", {"session": session, "message": msg(f"t{n}")}))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        ends = list(pool.map(one, range(200)))
+    assert all(e["outcome"]["state"] == "done" for e in ends)
+    assert b.sessions == 200
 
 
 def test_handle_is_the_process_bridge() -> None:

@@ -21,7 +21,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 /** The Python interpreter that has fsm installed. */
 export function python() {
   const given = process.env.FSM_PYTHON;
-  if (given) return given;
+  if (given) return given.includes("/") ? resolve(given) : given; // a path is the caller's, a name the PATH's
   const venv = join(ROOT, ".venv", "bin", "python");
   if (!existsSync(venv)) throw new Error("no Python for the conformance tests: set FSM_PYTHON or run ./dev test once");
   return venv;
