@@ -20,7 +20,8 @@ DEPENDENCIES = "transitions, attrs, structlog"
 #: among them: structlog imports it.)
 LAZY = ("fsm.aio", "fsm.check", "fsm.explore", "fsm.diagrams", "fsm.docs", "fsm.snapshot", "fsm.restore",
         "fsm.reach", "fsm.cli",
-        "fsm.transcript", "fsm.ports.simulator")
+        "fsm.transcript", "fsm.ports.simulator", "fsm.environment", "fsm.properties", "fsm.search", "fsm.witness",
+        "fsm.promela", "fsm.spin")
 
 _PROBE = """
 import sys, time

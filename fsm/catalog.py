@@ -2,8 +2,8 @@
 
 A call is built from its entry here, never retyped per step. ``errors`` is the
 list the official reference gives for the call (a test compares it with
-``reference/official/mobile-sdk-v2-3.yml``); the dialect differences of
-PROTOCOL.md are the ``dialects`` filters on parameters.
+``tests/reference/mobile-sdk-v2-*.yml``); the dialect differences
+are the ``dialects`` filters on parameters.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ANDROID = "android"
 IOS = "ios"
 PLATFORMS = (ANDROID, IOS)
 
-# Error codes with a meaning shared by every call (PROTOCOL.md, "Rules for every call").
+# Error codes with a meaning shared by every call.
 TRANSIENT_CODES = frozenset({2201, 2202, 2204})
 INPUT_CODES = frozenset({2010, 2101, 2102})
 FORBIDDEN = 2317
@@ -129,7 +129,7 @@ class Output:
                 return self.absent
             raise MalformedMessage(f"result.{self.field}", "missing")
         for accepted, outcome in self.values.items():
-            # type() check first: True == 1 and "false" is truthy (RELIABILITY.md B7).
+            # type() check first: True == 1 and "false" is truthy.
             if type(value) is type(accepted) and value == accepted:
                 return outcome
         if self.any_string is not None and type(value) is str:

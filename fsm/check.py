@@ -1,12 +1,18 @@
 """Model checking: prove the properties of a flow for every answer the world can give, or show the shortest
 run that breaks one.
 
-:class:`fsm.explore.Explorer` walks the configurations with the real
-machine; :func:`check` walks them breadth first paired with small monitors
-(PIN submissions, passes through A, consecutive retries), so the first run
-found to break a property is a shortest one; it is written as a replayable
+:mod:`fsm.environment` plays the world, :class:`fsm.explore.Explorer` moves
+the real machine through the configurations, :mod:`fsm.properties` judges
+each move and each call, and :class:`fsm.search.Search` walks the
+configurations paired with small monitors (PIN submissions, passes through A,
+consecutive retries) once, depth first. When a property is broken, the
+shortest run that shows it is found breadth first and written as a replayable
 transcript (:mod:`fsm.transcript`). Termination is judged on the
 configuration graph (no cycle; the longest run is its longest path).
+
+What is proved is proved for every sequence of the environment's answers:
+one sample message per documented outcome and code, one canary value per
+question (:mod:`fsm.environment`), not every message or value there is.
 """
 
 from __future__ import annotations
@@ -14,19 +20,22 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from fsm.explore import REMOVE_ENTRY, Explorer, replay_steps, unwind
+from fsm.errors import DefinitionError, OptionError
+from fsm.explore import Explorer
 from fsm.flows import FLOWS
 from fsm.machine import TraceEntry
-from fsm.options import Options
+from fsm.options import BOUNDS, Options, make_options
+from fsm.properties import Judge
+from fsm.search import Search, lasso
 from fsm.spec import FlowSpec
 from fsm.transcript import Transcript
 from fsm.validate import problems as definition_problems
+from fsm.witness import replay_steps, run_path
 
 __all__ = ["PROPERTIES", "Explorer", "Result", "Violation", "check", "check_all", "replay_steps", "stderr_progress"]
 
@@ -47,9 +56,6 @@ PROPERTIES: Mapping[str, str] = {
     "secrets": "a secret parameter is only ever a value the person gave for it",
 }
 
-Node = tuple[int, int, int, int]  # configuration id, PIN submissions, passes through A, consecutive retries
-
-
 @attrs.frozen
 class Violation:
     """A property broken, in words, with the shortest run that shows it (None when no run can)."""
@@ -66,6 +72,7 @@ class Result:
     flow: str
     options: Options
     configurations: int = 0
+    #: Configurations paired with the bound monitors (as many as configurations in a flow that keeps its bounds).
     nodes: int = 0
     transitions: int = 0
     machine_steps: int = 0
@@ -77,10 +84,20 @@ class Result:
     traces: dict[str, tuple[TraceEntry, ...]] = attrs.field(factory=dict)
     #: True when the flow checked is a shipped one (its diagram exists).
     shipped: bool = True
-    #: Why the flow was not explored: the options rule it out (not a failure), or the limit stopped it.
+    #: Why the flow was not explored: the options rule it out (:class:`fsm.OptionError`); not a failure.
     skipped: str | None = None
-    #: True when the limit stopped the exploration: nothing is proved.
-    incomplete: bool = False
+    #: Set when the limit stopped the exploration: nothing is proved.
+    gave_up: str | None = None
+    #: The definition fails the machine's own checks; its edges were explored as written.
+    definition_invalid: bool = False
+    #: What the reader should know that is no violation (a state the options' zero bound rules out).
+    notes: list[str] = attrs.field(factory=list)
+    #: Every edge the machine took: (state, outcome, target).
+    edges: frozenset[tuple[str, str, str]] = frozenset()
+
+    @property
+    def incomplete(self) -> bool:
+        return self.gave_up is not None
 
     @property
     def ok(self) -> bool:
@@ -92,10 +109,11 @@ class Result:
     def as_json(self) -> dict[str, Any]:
         return {
             "flow": self.flow, "options": self.options.as_dict(), "ok": self.ok, "skipped": self.skipped,
-            "incomplete": self.incomplete,
+            "gave_up": self.gave_up, "definition_invalid": self.definition_invalid, "notes": self.notes,
             "configurations": self.configurations, "monitored_states": self.nodes,
             "transitions": self.transitions, "machine_steps": self.machine_steps,
             "longest_run": self.longest, "seconds": round(self.seconds, 4),
+            "edges": len(self.edges),
             "properties": {p: {"holds": self.holds(p), "violations": [v.text for v in self.violations.get(p, [])],
                                "counterexample": self.transcripts[p].to_json() if p in self.transcripts else None}
                            for p in PROPERTIES},
@@ -109,10 +127,11 @@ def check(flow: FlowSpec | str, options: Options, *, progress: Progress | None =
           limit: int | None = None) -> Result:
     """Explore ``flow`` under ``options`` and judge every property of :data:`PROPERTIES`.
 
-    ``limit``: stop after that many configurations; the result is then ``skipped`` (nothing is proved).
+    ``limit``: give up after that many configurations (``gave_up``: nothing is proved). A flow the options
+    rule out is ``skipped``; any other exception is raised.
     """
-    # The exploration makes many small tuples and lists that all live until it ends and form no cycle: the
-    # cyclic garbage collector would walk them again and again for nothing, so it waits until the check is done.
+    # The exploration makes many small objects that all live until it ends and form no cycle: the cyclic
+    # garbage collector would walk them again and again for nothing, so it waits until the check is done.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -130,27 +149,36 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
                     shipped=FLOWS.get(spec_.name) is spec_)
     for text in definition_problems(spec_):
         result.violations["definition"].append(Violation("definition", text))
+    result.definition_invalid = bool(result.violations["definition"])
     try:
         ex = Explorer(spec_, options, learn=learn)
-    except Exception as exc:  # noqa: BLE001 - a flow the machine cannot even build, or options it refuses
-        if result.violations["definition"]:
-            result.seconds = time.perf_counter() - started
-            return result
+    except OptionError as exc:
         result.skipped = f"not available under these options: {exc}"
+        result.seconds = time.perf_counter() - started
         return result
-    bp, br, bt = options.max_pin_attempts, options.max_restarts, options.max_transient_retries
-    start: Node = (ex.initial, 0, 0, 0)
-    parent: dict[Node, tuple[Node, int] | None] = {start: None}
-    todo = deque([start])
-    first: dict[int, Node] = {}
+    except DefinitionError as exc:  # the machine cannot even be built from the definition
+        result.violations["definition"].extend(Violation("definition", p) for p in exc.problems)
+        result.definition_invalid = True
+        result.notes.append("explored nothing: the machine cannot be built from this definition")
+        result.seconds = time.perf_counter() - started
+        return result
+    judge = Judge(ex)
+
+    def note(nodes: int, waiting: int) -> None:
+        if progress is not None and time.perf_counter() - started > 1.0:
+            progress(f"{spec_.name}: {nodes} configurations, {waiting} waiting")
+
+    search = Search(ex, judge, progress=note if progress is not None else None, limit=limit)
+    search.run()
+    result.nodes = len(search.color)
+    result.configurations = search.configurations
+    result.transitions = search.transitions
+    if search.gave_up:
+        result.machine_steps = ex.machine_steps
+        result.gave_up = f"gave up after {result.nodes} configurations (the limit is {limit}): nothing proved"
+        result.seconds = time.perf_counter() - started
+        return result
     flagged: set[str] = set()
-    transitions = 0
-    last_note = started
-    seen_problems = 0
-    popped = 0
-    cfgs, tried, pin_call = ex.cfgs, ex.tried, ex.pin_call
-    calls = {s.name for s in spec_.states if s.kind == "call"}
-    removes = {s.name for s in spec_.states if s.call == REMOVE_ENTRY}
 
     def flag(prop: str, text: str, path: tuple[tuple[int, int], ...] | None) -> None:
         if any(v.text == text for v in result.violations[prop]):
@@ -158,188 +186,64 @@ def _check(flow: FlowSpec | str, options: Options, *, progress: Progress | None,
         result.violations[prop].append(Violation(prop, text, path))
         if path is not None and prop not in flagged:
             flagged.add(prop)
-            result.transcripts[prop], result.traces[prop] = ex.run_path(path)
+            result.transcripts[prop], result.traces[prop] = run_path(ex, path)
 
-    expand, problems, popleft, push = ex.expand, ex._problems, todo.popleft, todo.append
-    while todo:
-        node = popleft()
-        i, pins, passes, run = node
-        if i not in first:
-            first[i] = node
-        succ = expand(i)
-        if seen_problems < len(problems):
-            for prop, where, found, text in problems[seen_problems:]:
-                # A call's own fault (parameters, secrets): show the call itself, whatever the answer.
-                k = 0 if found is None and prop in ("parameters", "secrets") else found
-                base = unwind(parent, first.get(where, node))
-                flag(prop, text, (*base, (where, k)) if k is not None else base)
-            seen_problems = len(problems)
-        transitions += tried[i]
-        if not succ:
-            continue
-        name = cfgs[i][0]
-        # A PIN submission: a call carrying the PIN, not a retry of a call that got no verdict (run > 0).
-        p2 = min(pins + 1, bp + 1) if pin_call[i] and run == 0 else pins
-        for k, j, _ in succ:
-            target = cfgs[j][0]
-            if target == name:
-                a2 = passes
-                r2 = min(run + 1, bt + 1) if name in calls else 0
-            else:
-                a2 = min(passes + 1, br + 1) if target in removes else passes
-                r2 = 0
-            nxt: Node = (j, p2, a2, r2)
-            if nxt in parent:
-                continue
-            parent[nxt] = (node, k)
-            push(nxt)
-            if p2 > bp and p2 != pins and "pin_bound" not in flagged:
-                flag("pin_bound", f"a run submits the PIN more than {bp} times (max_pin_attempts)",
-                     unwind(parent, nxt))
-            if a2 > br and a2 != passes and "restart_bound" not in flagged:
-                flag("restart_bound", f"a run passes through A more than {br} times (max_restarts)",
-                     unwind(parent, nxt))
-            if r2 > bt and r2 != run and "retry_bound" not in flagged:
-                flag("retry_bound", f"a run retries the call of {name!r} more than {bt} times in a row "
-                     "(max_transient_retries)", unwind(parent, nxt))
-        popped += 1
-        if limit is not None and len(ex.cfgs) > limit:
-            result.incomplete = True
-            result.skipped = f"stopped after {len(ex.cfgs)} configurations (limit {limit}): nothing is proved"
-            result.configurations, result.nodes, result.transitions = len(ex.cfgs), len(parent), transitions
-            result.machine_steps = ex.machine_steps
-            result.seconds = time.perf_counter() - started
-            return result
-        if progress is not None and popped % 2048 == 0:
-            now = time.perf_counter()
-            if now - started > 1.0 and now - last_note > 0.25:
-                last_note = now
-                progress(f"{spec_.name}: {len(ex.cfgs)} configurations, {transitions} transitions, "
-                         f"{len(todo)} waiting")
-    result.configurations = len(ex.cfgs)
-    result.nodes = len(parent)
-    result.transitions = transitions
+    wanted = {(prop, text) for prop, texts in search.found.items() for text in texts}
+    configs = {c for _, c, _, _ in ex.findings}
+    paths = search.shortest(wanted, configs) if wanted or configs else {}
+    for prop, texts in search.found.items():
+        for text in texts:
+            flag(prop, text, paths.get((prop, text)))
+    for prop, c, k, text in ex.findings:
+        flag(prop, text, (*paths[c], (c, k)))
+    for prop, text, path in judge.call_faults(search.value_edges):
+        flag(prop, text, path)
+    _reachable(result, ex, spec_, options, search)
+    result.longest = search.longest
+    if search.cycle:
+        found = lasso(ex)
+        assert found is not None, "the search saw a cycle"
+        entry, cycle = found
+        names = " -> ".join(ex.state_of(c) for c, _ in cycle)
+        flag("terminates", f"a run can loop for ever: {names} -> {ex.state_of(cycle[0][0])} with no progress",
+             (*entry, *cycle))
+    result.edges = frozenset((ex.names[s], o, ex.names[t]) for s, o, t in search.edges)
     result.machine_steps = ex.machine_steps
-    reached = {c[0] for c in ex.cfgs}
-    missing = {s.name for s in spec_.states} - reached
-    if missing:  # states the options rule out (4.2 when the shortcut is allowed) must be reached under others
-        for other in (attrs.evolve(options, method="full" if options.method == "auto" else "auto"),
-                      attrs.evolve(options, method="auto", sdk_version="2.3.0")):
-            try:
-                missing -= Explorer(spec_, other).reach(missing)
-            except Exception:  # noqa: BLE001, S112 - the variant cannot run: its states stay unreached
-                continue
-        reached = {s.name for s in spec_.states} - missing
-    for s in spec_.states:
-        if s.name not in reached:
-            result.violations["reachable"].append(Violation(
-                "reachable", f"state {s.name!r} is never reached ({len(ex.cfgs)} configurations explored)"))
-    cycle, longest = _cycle_and_longest(ex)
-    result.longest = longest
-    if cycle is not None:
-        cycle = _shortest_lasso(ex, list(first)) or cycle
-        entry = first[cycle[0][0]]
-        path = (*unwind(parent, entry), *cycle)
-        names = " -> ".join(ex.cfgs[i][0] for i, _ in cycle)
-        flag("terminates", f"a run can loop for ever: {names} -> {ex.cfgs[cycle[0][0]][0]} with no progress", path)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _shortest_lasso(ex: Explorer, order: list[int]) -> tuple[tuple[int, int], ...] | None:
-    """The shortest cycle through the configuration nearest the start that lies on one."""
-    succ = [[(k, j) for k, j, _ in (ex.succ[i] or [])] for i in range(len(ex.cfgs))]
-    pred: list[list[int]] = [[] for _ in ex.cfgs]
-    for i, out in enumerate(succ):
-        for _, j in out:
-            pred[j].append(i)
-    alive = [True] * len(ex.cfgs)
-    nexts = [sorted({j for _, j in out}) for out in succ]
-    prevs = [sorted(set(p)) for p in pred]
-    # Peel what cannot reach a cycle (no way on), then what no cycle reaches (no way in): what is left lies on
-    # a cycle or between two.
-    for ways_on, ways_back in ((nexts, prevs), (prevs, nexts)):
-        deg = [sum(1 for j in w if alive[j]) for w in ways_on]
-        todo = deque(i for i, d in enumerate(deg) if d == 0 and alive[i])
-        while todo:
-            i = todo.popleft()
-            alive[i] = False
-            for j in ways_back[i]:
-                if alive[j]:
-                    deg[j] -= 1
-                    if deg[j] == 0:
-                        todo.append(j)
-    for start in order:
-        if not alive[start]:
+def _reachable(result: Result, ex: Explorer, spec_: FlowSpec, options: Options, search: Search) -> None:
+    """Every declared state is reached: under these options, or under the other method (4.1 and 4.2 exclude
+    each other); a state reached only when a bound the options set to 0 is raised is a note, not a failure."""
+    S = ex.S
+    reached = {ex.names[i] for i in {x % S for x in search.color}}
+    missing = {s.name for s in spec_.states} - reached
+    if not missing:
+        return
+    methods = [options, attrs.evolve(options, method="full" if options.method == "auto" else "auto"),
+               attrs.evolve(options, method="auto", sdk_version="2.3.0")]
+    for other in methods[1:]:
+        try:
+            missing -= Explorer(spec_, other, like=ex).reach(missing)
+        except OptionError:
             continue
-        parent: dict[int, tuple[int, int]] = {}
-        queue = deque([start])
-        seen = {start}
-        while queue:
-            i = queue.popleft()
-            for k, j in succ[i]:
-                if not alive[j]:
-                    continue
-                if j == start:
-                    steps = [(i, k)]
-                    while i != start:
-                        i, kk = parent[i]
-                        steps.append((i, kk))
-                    return tuple(reversed(steps))
-                if j not in seen:
-                    seen.add(j)
-                    parent[j] = (i, k)
-                    queue.append(j)
-    return None
-
-
-def _cycle_and_longest(ex: Explorer) -> tuple[tuple[tuple[int, int], ...] | None, int | None]:
-    """A cycle of the configuration graph (as (configuration, input) steps), or the longest run's length."""
-    # Peel the graph from the start (Kahn): if every configuration comes off, there is no cycle, and the longest
-    # run is the longest path to a configuration, worked out on the way; else a depth-first search shows a cycle.
-    n = len(ex.cfgs)
-    succ = ex.succ
-    ways_in = list(ex.ways_in)
-    order = [i for i in range(n) if not ways_in[i]]
-    far = [0] * n
-    for i in order:  # the list grows as configurations come off
-        out = succ[i]
-        if out:
-            d = far[i] + 1
-            for _, j, _ in out:
-                if far[j] < d:  # noqa: PLR1730 - a test is cheaper than a call to max() on every edge
-                    far[j] = d
-                ways_in[j] -= 1
-                if not ways_in[j]:
-                    order.append(j)
-    if len(order) < n:
-        return _cycle(ex), None
-    return None, max(far)
-
-
-def _cycle(ex: Explorer) -> tuple[tuple[int, int], ...]:
-    """A cycle of the configuration graph reached from the start, as (configuration, input) steps."""
-    n = len(ex.cfgs)
-    color = [0] * n  # 0 new, 1 on the stack, 2 done
-    stack: list[list[int]] = [[ex.initial, 0]]  # configuration, index of the next successor to visit
-    color[ex.initial] = 1
-    while stack:
-        top = stack[-1]
-        i, pos = top
-        succ = ex.succ[i] or []
-        if pos < len(succ):
-            top[1] += 1
-            j = succ[pos][1]
-            if color[j] == 1:  # back to a configuration on the stack: the stack from j is a cycle
-                at = next(x for x, (c, _) in enumerate(stack) if c == j)
-                return tuple((c, (ex.succ[c] or [])[p - 1][0]) for c, p in stack[at:])
-            if color[j] == 0:
-                color[j] = 1
-                stack.append([j, 0])
-            continue
-        stack.pop()
-        color[i] = 2
-    raise AssertionError("no cycle: _cycle is called only when the graph has one")  # pragma: no cover
+    zero = [name for name in BOUNDS if getattr(options, name) == 0]
+    for name in zero:
+        for other in methods:
+            if not missing:
+                break
+            try:
+                found = Explorer(spec_, make_options(**{**other.as_dict(), name: 1}), like=ex).reach(missing)
+            except OptionError:
+                continue
+            for state in sorted(found):
+                result.notes.append(f"state {state!r} is reached only when {name} is above 0 (it is 0 here)")
+            missing -= found
+    for s in spec_.states:
+        if s.name in missing:
+            result.violations["reachable"].append(Violation(
+                "reachable", f"state {s.name!r} is never reached ({result.configurations} configurations explored)"))
 
 
 def check_all(flows: list[str], options: Options, *, progress: Progress | None = None) -> list[Result]:

@@ -1,4 +1,4 @@
-"""What a valid answer from the person looks like (PROTOCOL.md, "Input is validated").
+"""What a valid answer from the person looks like (checked before any call).
 
 Only ``str`` is accepted (an ``int`` would lose leading zeros), matched with
 ``re.fullmatch`` on ASCII classes: Arabic-Indic or full-width digits and
@@ -35,7 +35,8 @@ class Shape:
     def pattern(self) -> str:
         """The regular expression an answer must match in full (the same text in Python and JavaScript)."""
         head = f"{re.escape(self.prefix)}?" if self.prefix else ""
-        return f"{head}[{self.characters}]{{{self.fewest},{self.most}}}"
+        count = f"{self.fewest}" if self.fewest == self.most else f"{self.fewest},{self.most}"
+        return f"{head}[{self.characters}]{{{count}}}"
 
 
 _CODE = Shape("0-9", 4, 8)

@@ -144,16 +144,12 @@ class Compiled:
         self.slots: dict[str, tuple[str, ...]] = {
             name: tuple(dict.fromkeys(p.slot for p in entry.params if p.slot)) for name, entry in self.entries.items()}
         self.events = self.machine.events
-        #: By state and outcome, the move of an outcome that has one edge there (the target need not be read).
-        self.single: dict[str, dict[str, _Move]] = {s.name: {} for s in flow.states}
         for state in flow.states:
             for edge in state.edges:
                 alternatives = [e.target for e in state.edges if e.outcome == edge.outcome]
                 told = len(alternatives) == len(set(alternatives))
                 if told:
                     self.moves[state.name, edge.outcome, edge.target] = self._move(state, edge)
-                    if len(alternatives) == 1:
-                        self.single[state.name][edge.outcome] = self.moves[state.name, edge.outcome, edge.target]
                 self.machine.add_transition(
                     trigger=edge.outcome,
                     source=state.name,
@@ -183,11 +179,15 @@ class Compiled:
 
     def _move(self, source: State, edge: Edge) -> _Move:
         """What taking ``edge`` does to a flow, worked out once."""
-        reset, counted = self.spec.effects(source, edge)
+        reset, _ = self.spec.effects(source, edge)
         resets = tuple(self.counter_index[n] for n in reset)
-        counts = tuple(self.counter_index[n] for n in counted)
+        counts = self._effect(source, edge)
         end = (edge.cause, edge.code) if self.states[edge.target].terminal else None
         return (source, edge.target, bool(counts or resets), counts, resets, end, self.slots.get(source.name, ()))
+
+    def _effect(self, source: State, edge: Edge) -> tuple[int, ...]:
+        """Indices of the counters to add one to when ``edge`` is taken (FlowSpec.effects)."""
+        return tuple(self.counter_index[n] for n in self.spec.effects(source, edge)[1])
 
     def _guard(self, edge: Edge) -> Callable[[Any], bool]:
         guard = edge.guard
@@ -410,30 +410,7 @@ class Flow:
         seen.add(tid)
         if state.keep and msg.result is not None:
             self._keep(state, msg.result)
-        # _fire(outcome, msg.error_code, ""), written out: this is every step's path.
-        if outcome not in c.handles[source]:  # the validated table makes this unreachable
-            raise DefinitionError(self.name, [f"state {source!r} does not handle {outcome}"])
-        code = msg.error_code
-        self._last = (outcome, code, "")
-        if not c.events[outcome].trigger(self):  # no guard held, the flow stays (the checker sees it)
-            return
-        move = c.single[source].get(outcome) or c.moves.get((source, outcome, self.state))
-        if move is None:  # the edge's own callback has done it
-            return
-        # self._took(move), written out:
-        _, target, touches, counts, resets, end, slots = move
-        if touches:
-            counters = self.counters
-            for i in resets:
-                counters[i] = 0
-            for i in counts:
-                counters[i] += 1
-        self._last = (outcome, code, target)
-        self._steps.append((state, target, outcome, code, tuple(map(self.values.get, slots)) if slots else None))
-        if end is not None:
-            self._end = (end[0], end[1] if end[1] is not None else code, "")
-        if self._log is not None:
-            self._logged(state, outcome, target, code)
+        self._fire(outcome, msg.error_code, "")
 
     def receive_exception(self, exc: BaseException) -> None:
         """The outstanding call failed with ``exc`` (raised by the port, or a malformed message).

@@ -1,4 +1,4 @@
-"""The options of a run, with PROTOCOL.md's defaults, checked before any call."""
+"""The options of a run, with the protocol's defaults, checked before any call."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _bound(name: str) -> Any:
 @methods
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class Options:
-    """The options of one run (PROTOCOL.md, "Vocabulary")."""
+    """The options of one run."""
 
     platform: str = attrs.field(default="android", validator=_choice("platform"))
     sdk_version: str = attrs.field(default="2.3.0")
@@ -87,7 +87,7 @@ class Options:
 
     @property
     def shortcut_allowed(self) -> bool:
-        """PROTOCOL.md: method ``auto`` and SDK 2.1.0 or later."""
+        """The shortcut (4.1): method ``auto`` and SDK 2.1.0 or later."""
         return self.method == SHORTCUT_METHOD and self.sdk >= SHORTCUT_SINCE
 
     def bound(self, counter: Counter) -> int:

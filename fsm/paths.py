@@ -18,13 +18,15 @@ import attrs
 from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.classify import classify, classify_exception
-from fsm.errors import MalformedMessage
-from fsm.explore import Explorer, Input
+from fsm.environment import Input
+from fsm.errors import MalformedMessage, OptionError
+from fsm.explore import Explorer
 from fsm.flows import FLOWS
 from fsm.messages import parse_message
 from fsm.options import BOUNDS, Options, make_options
 from fsm.spec import FlowSpec, State
 from fsm.transcript import Transcript, replay
+from fsm.witness import run_path
 
 EdgeKey = tuple[str, str, str]  # source state, outcome, target state
 Path = tuple[tuple[int, int], ...]
@@ -73,7 +75,7 @@ def _variants(options: Options) -> list[Options]:
 
 
 def _label(ex: Explorer, i: int, outcome: str, j: int) -> EdgeKey:
-    return (ex.cfgs[i][0], outcome, ex.cfgs[j][0])
+    return (ex.state_of(i), outcome, ex.state_of(j))
 
 
 def _tree(ex: Explorer) -> tuple[list[int], dict[int, tuple[int, int] | None]]:
@@ -84,7 +86,7 @@ def _tree(ex: Explorer) -> tuple[list[int], dict[int, tuple[int, int] | None]]:
     while at < len(order):
         i = order[at]
         at += 1
-        for k, j, _ in ex.expand(i):
+        for k, j, _ in ex.successors(i):
             if j not in parent:
                 parent[j] = (i, k)
                 order.append(j)
@@ -95,7 +97,7 @@ def _to_end(ex: Explorer, order: list[int]) -> dict[int, tuple[int, int]]:
     """For each configuration that can end, the first step of a shortest way to an end."""
     back: dict[int, list[tuple[int, int]]] = {}
     for i in order:
-        for k, j, _ in ex.expand(i):
+        for k, j, _ in ex.successors(i):
             back.setdefault(j, []).append((i, k))
     hop: dict[int, tuple[int, int]] = {}
     done = {i for i in order if ex.terminal(i)}
@@ -126,25 +128,23 @@ def _faults(made: list[tuple[Explorer, list[tuple[int, int]]]]) -> list[Transcri
     """For each input of :data:`FAULTS` no path gives, a path that gives it instead of an input read as the same
     outcome at the same call (the machine moves alike, so the run goes on as the original did). A transcript
     that would not replay is not kept (a malformed secret result field is written masked)."""
-    used = {ex.inputs[ex.cfgs[i][0]][k].label for ex, path in made for i, k in path}
+    used = {ex.inputs[ex.state_of(c)][k].label for ex, path in made for c, k in path}
     out = []
     for fault in FAULTS:
-        if fault in used:
-            continue
         for ex, path in made:
-            for n, (i, k) in enumerate(path):
-                state = ex.states[ex.cfgs[i][0]]
+            if fault in used:
+                break
+            for n, (c, k) in enumerate(path):
+                state = ex.spec.state(ex.state_of(c))
                 inputs = ex.inputs.get(state.name, ())
                 alt = next((a for a, inp in enumerate(inputs) if inp.label == fault), None)
                 if state.kind != "call" or alt is None or _reading(state, inputs[alt]) != _reading(state, inputs[k]):
                     continue
-                transcript = ex.transcript((*path[:n], (i, alt), *path[n + 1:]))
+                transcript = run_path(ex, (*path[:n], (c, alt), *path[n + 1:]))[0]
                 if replay(transcript).ok:
                     out.append(transcript)
                     used.add(fault)
                     break
-            if fault in used:
-                break
     return out
 
 
@@ -161,12 +161,12 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
             break
         try:
             ex = Explorer(spec_, opts)
-        except Exception:  # noqa: BLE001, S112 - options the flow refuses (an SDK too old): try the next variant
+        except OptionError:  # options the flow refuses (an SDK too old): try the next variant
             continue
         order, parent = _tree(ex)
         hop = _to_end(ex, order)
         for i0 in order:
-            for k0, j0, o0 in ex.expand(i0):
+            for k0, j0, o0 in ex.successors(i0):
                 if _label(ex, i0, o0, j0) in covered or (j0 not in hop and not ex.terminal(j0)):
                     continue
                 head: list[tuple[int, int]] = [(i0, k0)]
@@ -181,10 +181,10 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
                     path.append((node, k))
                     node = node_next
                 for i, k in path:
-                    j, o = next((jj, oo) for kk, jj, oo in ex.expand(i) if kk == k)
+                    j, o = next((jj, oo) for kk, jj, oo in ex.successors(i) if kk == k)
                     covered.add(_label(ex, i, o, j))
-                    visited.update((ex.cfgs[i][0], ex.cfgs[j][0]))
-                out.append(ex.transcript(tuple(path)))
+                    visited.update((ex.state_of(i), ex.state_of(j)))
+                out.append(run_path(ex, tuple(path))[0])
                 made.append((ex, path))
     out += _faults(made)
     names = [s.name for s in spec_.states]

@@ -19,7 +19,7 @@ from fsm.records import methods
 
 Kind = Literal["call", "question", "terminal"]
 
-# Terminal states (PROTOCOL.md).
+# Terminal states.
 ENROLLED = "enrolled"
 DONE = "done"
 FAILED = "failed"
@@ -103,9 +103,32 @@ class Guard:
 
     @property
     def words(self) -> str:
+        """What must hold: ``PIN submissions left``, ``shortcut allowed``."""
         if self.kind == "below":
-            return f"{self.name.replace('_', ' ')} left"
+            return f"{COUNTED.get(self.name, (self.name, self.name.replace('_', ' ')))[1]} left"
         return self.name
+
+    @property
+    def else_words(self) -> str:
+        """What holds when it does not (an else edge's words): ``no PIN submission left``."""
+        if self.kind == "below":
+            return f"no {COUNTED.get(self.name, (self.name.replace('_', ' '), ''))[0]} left"
+        return FLAG_ELSE.get(self.name, f"not {self.name}")
+
+
+#: What each counter counts, (singular, plural), for the words of its guard: "PIN submissions left",
+#: and of the else edge after it: "no PIN submission left".
+COUNTED: Mapping[str, tuple[str, str]] = {
+    "pin_attempts": ("PIN submission", "PIN submissions"),
+    "code_attempts": ("SMS code attempt", "SMS code attempts"),
+    "same_pin": ("new-PIN attempt", "new-PIN attempts"),
+    "restarts": ("restart", "restarts"),
+    "transient_retries": ("retry", "retries"),
+    "invalid_answers": ("invalid answer", "invalid answers"),
+    "strong_auth": ("strong-authentication retry", "strong-authentication retries"),
+}
+#: What holds when a flag guard does not.
+FLAG_ELSE: Mapping[str, str] = {"shortcut allowed": "shortcut not allowed"}
 
 
 def below(counter: str) -> Guard:
@@ -161,7 +184,7 @@ class State:
     counts: str | None = None
     #: Counter shown as the question's attempt number, besides invalid answers.
     tally: str | None = None
-    #: The answer becomes a new PIN: obvious PINs are refused (RELIABILITY.md D8).
+    #: The answer becomes a new PIN: obvious PINs are refused (NIST SP 800-63B).
     new_pin: bool = False
     #: Result fields kept for later calls (e.g. the trusted phone number of step 3).
     keep: tuple[str, ...] = ()

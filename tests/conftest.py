@@ -17,6 +17,11 @@ import pytest
 import structlog
 from hypothesis import HealthCheck, settings
 
+# A skipped test fails the run (tests/strict.py): no test may skip.
+from tests.strict import pytest_make_collect_report, pytest_runtest_makereport
+
+__all__ = ["pytest_make_collect_report", "pytest_runtest_makereport"]
+
 settings.register_profile(
     "ci", max_examples=150, stateful_step_count=30, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],

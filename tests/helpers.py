@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from typing import Any
 
 import fsm
+from fsm.explore import Explorer
 from fsm.machine import Flow
 from fsm.secret import SECRET_NAMES, Secret
 
@@ -49,3 +51,21 @@ def counter(f: Flow, name: str) -> int:
 
 def set_counter(f: Flow, name: str, value: int) -> None:
     f.counters[[c.name for c in f.spec.counters].index(name)] = value
+
+
+def reached_with_slots(ex: Explorer, slots: Collection[str]) -> set[tuple[str, tuple[int, ...], frozenset[str]]]:
+    """What the real machine reaches: the explorer's configurations (state, counters; ends keep theirs), each with
+    the slots of ``slots`` that hold a value on some run to it, from the values the machine's moves wrote."""
+    start: tuple[int, frozenset[str]] = (ex.initial, frozenset())
+    seen = {start}
+    todo = [start]
+    while todo:
+        c, held = todo.pop()
+        for _, delta, _, target, writes, _ in ex.plan(c).steps:
+            if target < 0:
+                continue
+            nxt = (c + delta, held | {slot for slot, _ in writes if slot in slots})
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return {(ex.state_of(c), ex.counters_of(c), held) for c, held in seen}

@@ -20,6 +20,7 @@ def test_the_one_command_prints_the_table_and_writes_the_same_figures(tmp_path: 
     assert set(figures["step"]) == {"engine", "transitions", "dict"}
     assert set(figures["flows"]) == {"engine", "transitions Machine per model", "transitions add_model"}
     assert all(row["verdict"] == "ok" for row in figures["check"]["defaults"])
+    assert [row["agree"] for row in figures["check"]["spin"]] == [True]  # fsm check and SPIN, side by side
     for words in ("raw transitions trigger", "dict dispatch", "add_model", "snapshot + resume", "model checker",
-                  "import", "XState: flow.receive(msg); flow.action"):
+                  "fsm check vs SPIN", "import", "XState: flow.receive(msg); flow.action"):
         assert words in done.stdout

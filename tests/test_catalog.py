@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,14 +16,15 @@ from fsm.catalog import CATALOG, DIALECTS, PLATFORMS, Entry
 from fsm.flows import FLOWS
 from tests.helpers import at
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REFERENCE = SHARED / "reference" / "official" / "mobile-sdk-v2-3.yml"
-pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason=f"official reference data not found at {REFERENCE}")
+#: The official reference data, vendored with its source and hashes (tests/reference/README.md).
+VENDORED = Path(__file__).resolve().parent / "reference"
+VERSIONS = ("2-0", "2-1", "2-3")
+REFERENCE = VENDORED / "mobile-sdk-v2-3.yml"
 
 
 @cache
-def reference_apis() -> list[dict[str, Any]]:
-    data = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+def reference_apis(version: str = "2-3") -> list[dict[str, Any]]:
+    data = yaml.safe_load((VENDORED / f"mobile-sdk-v{version}.yml").read_text(encoding="utf-8"))
     return [a for a in data["apis"] if a["component"]["tag"] in ("StrongAuthentication", "UserInformation")]
 
 
@@ -124,3 +127,25 @@ def test_every_reference_call_used_by_the_flows_is_in_the_catalog() -> None:
     """The catalog holds every call the flows make, and only those."""
     used = {s.call for f in FLOWS.values() for s in f.states if s.call}
     assert used == set(CATALOG)
+
+
+def test_the_vendored_reference_is_the_one_its_readme_names() -> None:
+    """Each vendored file has the sha256 its README gives (source URL and commit are said there)."""
+    readme = (VENDORED / "README.md").read_text(encoding="utf-8")
+    assert "https://github.com/Stellantis/stellantis.github.io" in readme
+    assert "2e1e7b18640e00ba98058b9acfcdbd9a6faf13a4" in readme
+    listed = dict(re.findall(r"\| `(mobile-sdk-v[0-9-]+\.yml)` \| [0-9.]+ \| `([0-9a-f]{64})` \|", readme))
+    assert set(listed) == {f"mobile-sdk-v{v}.yml" for v in VERSIONS} == {p.name for p in VENDORED.glob("*.yml")}
+    for name, digest in listed.items():
+        assert hashlib.sha256((VENDORED / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG))
+def test_a_call_exists_in_every_sdk_version_from_its_first_on(key: str) -> None:
+    """The reference of each SDK version lists a call exactly when the catalog says it is available."""
+    entry = CATALOG[key]
+    for version in VERSIONS:
+        sdk = tuple(int(x) for x in version.split("-"))
+        listed = [a for a in reference_apis(version)
+                  if a["apiName"] == entry.api and a["type"] == entry.op and a.get("subname") == entry.subname]
+        assert len(listed) == (1 if sdk >= entry.since[:2] else 0), (key, version)

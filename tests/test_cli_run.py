@@ -117,3 +117,147 @@ def test_interactive_reask_says_the_rule(monkeypatch: pytest.MonkeyPatch, capsys
     assert len(pin_prompts) == 2
     assert "again" not in pin_prompts[0]
     assert "invalid answer: 4 to 8 ASCII digits, not an obvious one" in pin_prompts[1]
+    assert pin_prompts[1].endswith("; 3 tries left]: ")  # 1 of 3 invalid answers in a row: this one and 2 more
+
+
+# -- a demo that teaches -------------------------------------------------------------------------
+
+
+def _run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *argv: str, answers: object = None) -> tuple[int, str]:
+    args = ["run", *argv]
+    if answers is not None:
+        path = tmp_path / "answers.json"
+        path.write_text(json.dumps(answers), encoding="utf-8")
+        args += ["--answers", str(path)]
+    code = main(args)
+    return code, capsys.readouterr().out
+
+
+def test_a_wrong_pin_says_how_many_tries_are_left(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _run(capsys, tmp_path, "enrollment", "--account", "existing-pin",
+                     answers={"pinCode": ["111333", "424242"]})
+    assert code == 0
+    assert "↻ pinCode asked again (FAILED (PIN rejected)): 1 of 3 PIN submissions so far: 2 tries left." in out
+
+
+def test_the_tries_left_follow_the_bound_not_a_fixed_number(capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
+    code, out = _run(capsys, tmp_path, "enrollment", "--account", "existing-pin", "--max-pin-attempts", "5",
+                     answers={"pinCode": ["111333", "424242"]})
+    assert code == 0
+    assert "1 of 5 PIN submissions so far: 4 tries left." in out
+    # An SMS code refused counts on the edge that asks it again: one more try than the count says.
+    code, out = _run(capsys, tmp_path, "enrollment", "--account", "phone", answers={"smsCode": ["000000"]})
+    assert code == 0
+    assert ("↻ smsCode asked again (FAILED 2305 (SMS code invalid)): 1 of 3 SMS codes refused so far: "
+            "3 tries left.") in out
+
+
+def test_three_wrong_pins_are_explained_step_by_step(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The person who gets the PIN wrong three times is told: tries left, why A removes every enrollment,
+    that the enrollment starts again, and why the run ends."""
+    code, out = _run(capsys, tmp_path, "enrollment", "--account", "existing-pin",
+                     answers={"pinCode": ["111333", "222444", "333555"]})
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines()]
+    said = [line for line in lines if line and line[0] in "↻⚠("]
+    assert said == [
+        "↻ pinCode asked again (FAILED (PIN rejected)): 1 of 3 PIN submissions so far: 2 tries left.",
+        "↻ pinCode asked again (FAILED (PIN rejected)): 2 of 3 PIN submissions so far: 1 try left.",
+        "⚠ FAILED 2317 at step 8: as the tutorial requires, step A will remove all enrollments of the account "
+        "(every device of the account must enroll again), then the enrollment starts again at step 3 "
+        "(1 of 1 passes through A).",
+        "(the simulator blocked the account after 3 wrong PINs, as a real backend does)",
+        "↻ every enrollment removed: the enrollment starts again at step 3.",
+        "⚠ no PIN submission left (3 of 3 PIN submissions): the run ends failed.",
+    ]
+    assert out.rstrip().endswith("✗ failed: failed at step 6: the PIN was refused too many times")
+
+
+def test_a_blocked_account_is_told_why_A_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _run(capsys, tmp_path, "enrollment", "--account", "pin-blocked", "--no-interactive")
+    assert code == 0
+    assert ("⚠ blocked (PinBlocked, PINBlocked, AccountBlocked, true) at step 2: as the tutorial requires, step A "
+            "will remove all enrollments of the account") in out
+
+
+def test_an_expired_code_says_a_new_one_is_sent(capsys: pytest.CaptureFixture[str]) -> None:
+    from fsm.cli.console import explain
+    from fsm.ports.simulator import Simulator
+    from tests.helpers import at, failed
+
+    flow = at("enrollment", "6")
+    flow.receive(failed(2306))
+    assert explain(flow, Simulator()) == [
+        "↻ FAILED 2306 (SMS code expired) at step 6: back to step 5 (send the enrollment SMS code) "
+        "(1 of 3 SMS codes refused)."]
+
+
+def test_the_interactive_demo_says_the_simulators_pin_when_it_is_asked(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from fsm.ports.simulator import DEMO_PIN
+
+    prompts: list[str] = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        if "smsCode" in prompt:
+            return capsys.readouterr().out.rsplit("SMS to", 1)[1].split("\n")[0].rsplit(":", 1)[1].strip()
+        return DEMO_PIN
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main(["run", "enrollment", "--account", "existing-pin", "--interactive"]) == 0
+    pin = next(p for p in prompts if "pinCode" in p)
+    assert f"(the simulator's PIN is {DEMO_PIN})" in pin
+    sms = next(p for p in prompts if "smsCode" in p)
+    assert "(the code in the SMS above)" in sms
+
+
+def test_quiet_prints_only_the_outcome(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = _run(capsys, tmp_path, "enrollment", "--quiet", "--no-interactive")
+    assert code == 0
+    assert out == "✓ enrolled: Device enrollment: enrolled\n"
+
+
+CANARIES = ("918273", "827364", "736455")
+
+
+def test_json_writes_one_event_per_line_and_no_secret(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Canary PINs and the SMS codes the simulator sent appear nowhere in the JSON lines."""
+    from fsm.ports import simulator
+
+    sent: list[str] = []
+    real = simulator.Simulator._send
+
+    def spy(self: simulator.Simulator, purpose: str, to: str) -> dict[str, object]:
+        answer = real(self, purpose, to)
+        sent.append(self.inbox[-1].code)
+        return answer
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(simulator.Simulator, "_send", spy)
+        code, out = _run(capsys, tmp_path, "enrollment", "--account", "existing-pin", "--json",
+                         answers={"pinCode": list(CANARIES)})
+    assert code == 1
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0]["event"] == "fsm.run.start"
+    assert events[-1]["event"] == "fsm.run.end"
+    assert events[-1]["cause"] == "pin_attempts_exhausted" and events[-1]["ok"] is False
+    steps = [e for e in events if e["event"] == "fsm.step"]
+    assert [e["n"] for e in steps] == list(range(1, len(steps) + 1))
+    assert any(e["parameters"].get("pinCode") == "***" for e in steps)
+    assert any("2 tries left" in e.get("why", "") for e in steps)
+    assert sent, "the simulator sent SMS codes"
+    for secret in (*CANARIES, *sent, "424242"):
+        assert secret not in out
+
+
+def test_accounts_lists_every_preset_with_what_it_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    from fsm.ports.simulator import PRESETS
+
+    assert main(["run", "enrollment", "--accounts"]) == 0
+    out = capsys.readouterr().out
+    for name, words in PRESETS.items():
+        assert f"  {name}" in out and words in out
+    assert "→ steps 1 → 2 → 3 → 4.1 → enrolled" in out  # new: the shortcut
+    assert "→ steps 1 → 2 → A → 3 → 5 → 6 → 8 → enrolled" in out  # pin-blocked: A removes every enrollment

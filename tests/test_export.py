@@ -176,5 +176,5 @@ def test_cli_refuses_an_unknown_flow_or_a_file_as_out(tmp_path: pathlib.Path,
     afile = tmp_path / "file"
     afile.write_text("x", encoding="utf-8")
     assert main(["export", "--out", str(afile)]) == 2
-    assert "not a directory" in capsys.readouterr().err
+    assert "a directory is wanted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [afile]

@@ -8,7 +8,6 @@ configurations it reaches, seen as (state, counters, which kept slots hold a val
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from fsm.explore import Explorer
 from fsm.options import make_options
 from fsm.reach import is_reachable, reachable
 from fsm.resumption import kept_slots
+from tests.helpers import reached_with_slots
 
 VARIANTS: list[dict[str, Any]] = [
     {}, {"platform": "ios"}, {"method": "full"}, {"sdk_version": "2.0.0"},
@@ -29,30 +29,14 @@ CASES = [(name, v) for name in fsm.FLOWS for v in VARIANTS
 
 
 def machine_configurations(name: str, options: dict[str, Any]) -> set[tuple[str, tuple[int, ...], frozenset[str]]]:
-    """What the real machine reaches (running states only: the explorer folds every end into one)."""
+    """What the real machine reaches, with the kept slots that hold a value (see tests.helpers)."""
     ex = Explorer(name, make_options(**options))
-    seen = {ex.initial}
-    todo = deque([ex.initial])
-    while todo:
-        for _, j, _ in ex.expand(todo.popleft()):
-            if j not in seen:
-                seen.add(j)
-                todo.append(j)
-    kept = kept_slots(ex.spec)
-    out = set()
-    for i in seen:
-        if ex.terminal(i):
-            continue
-        state, counters, values = ex.cfgs[i]
-        out.add((state, tuple(counters), frozenset(k for k, _ in ex.vals[values] if k in kept)))
-    return out
+    return reached_with_slots(ex, kept_slots(ex.spec))
 
 
 @pytest.mark.parametrize(("name", "options"), CASES, ids=[f"{n}-{o}" for n, o in CASES])
 def test_the_table_reaches_what_the_machine_reaches(name: str, options: dict[str, Any]) -> None:
-    spec = fsm.FLOWS[name]
-    running = {c for c in reachable(spec, make_options(**options)) if not spec.state(c[0]).terminal}
-    assert running == machine_configurations(name, options)
+    assert reachable(fsm.FLOWS[name], make_options(**options)) == machine_configurations(name, options)
 
 
 @pytest.mark.parametrize("name", list(fsm.FLOWS))

@@ -30,8 +30,10 @@ from fsm.explore import Explorer
 from fsm.machine import Flow
 from fsm.options import make_options
 from fsm.paths import generate
+from fsm.properties import Judge
 from fsm.resumption import kept_slots
 from fsm.transcript import Transcript
+from tests.helpers import reached_with_slots
 
 #: Answers given for "***" in a transcript (valid for each input; the new PIN not an obvious one).
 STAND_IN = {"pinCode": "402718", "oldPIN": "402718", "newPIN": "517093", "smsCode": "802461"}
@@ -241,25 +243,12 @@ class Oracle:
 
     def __init__(self, name: str, options: dict[str, Any]) -> None:
         self.ex = Explorer(name, make_options(**options))
-        kept = kept_slots(self.ex.spec)
-        self.reached_ids = self._walk([self.ex.initial])
-        self.reached = {(state, tuple(counters), frozenset(k for k, _ in self.ex.vals[values] if k in kept))
-                        for state, counters, values in (self.ex.cfgs[i] for i in self.reached_ids)}
+        self.judge = Judge(self.ex)
+        self.reached = reached_with_slots(self.ex, kept_slots(self.ex.spec))
         self.removes = {s.name for s in self.ex.spec.states if s.call == "remove_enrollments"}
-        self.stand_in = {k: v for i in self.reached_ids for k, v in self.ex.vals[self.ex.cfgs[i][2]]}
         self.seen: dict[Any, tuple[int, int]] = {}
         self.pins: dict[int, int] = {}
         self.passes: dict[int, int] = {}
-
-    def _walk(self, roots: list[int]) -> set[int]:
-        seen = set(roots)
-        todo = list(roots)
-        while todo:
-            for _, j, _ in self.ex.expand(todo.pop()):
-                if j not in seen:
-                    seen.add(j)
-                    todo.append(j)
-        return seen
 
     def reaches(self, flow: Flow) -> bool:
         return (flow.state, tuple(flow.counters), frozenset(k for k, v in flow.values.items() if type(v) is str)) \
@@ -268,22 +257,19 @@ class Oracle:
     def most(self, flow: Flow) -> tuple[int, int]:
         """The most PIN submissions and passes through A any run from ``flow`` makes (a submission or a pass
         is counted on entering the call: the flow's counters already hold the one under way)."""
-        key = (flow.state, tuple(flow.counters), frozenset(flow.values))
+        key = (flow.state, tuple(flow.counters))
         found = self.seen.get(key)
         if found is None:
-            same = Flow(self.ex.compiled, self.ex.options)  # the values held shape no move: the explorer's own
-            same.state, same.counters = flow.state, list(flow.counters)
-            same.values = {k: self.stand_in.get(k, v) for k, v in flow.values.items()}
-            root = self.ex._add(self.ex._key(same))
+            root = self.ex.encode(flow.state, flow.counters)  # the values held shape no move: the explorer's own
             found = self.seen[key] = (self._most(root, self.pins, self._pin),
                                       self._most(root, self.passes, self._pass))
         return found
 
     def _pin(self, i: int, j: int) -> int:
-        return int(self.ex.pin_call[j] and self.ex.cfgs[j][0] != self.ex.cfgs[i][0])
+        return int(self.judge.pin_call(j % self.ex.S) and self.ex.state_of(j) != self.ex.state_of(i))
 
     def _pass(self, i: int, j: int) -> int:
-        return int(self.ex.cfgs[j][0] in self.removes and self.ex.cfgs[j][0] != self.ex.cfgs[i][0])
+        return int(self.ex.state_of(j) in self.removes and self.ex.state_of(j) != self.ex.state_of(i))
 
     def _most(self, root: int, memo: dict[int, int], step: Any) -> int:
         """The largest sum of ``step`` over the edges of any path from ``root`` (the graph has no cycle)."""
@@ -293,7 +279,7 @@ class Oracle:
             if i in memo:
                 stack.pop()
                 continue
-            succ = self.ex.expand(i)
+            succ = self.ex.successors(i)
             todo = [j for _, j, _ in succ if j not in memo]
             if todo:
                 stack.extend(todo)
@@ -402,3 +388,21 @@ def test_committed_version_1_snapshots_still_resume_where_they_did(path: Path) -
 def test_the_fixtures_cover_each_flow() -> None:
     flows = {json.loads(p.read_text())["snapshot"]["flow"] for p in FIXTURES.glob("*.json")}
     assert flows == set(fsm.FLOWS)
+
+
+def test_only_an_end_a_retry_can_fix_is_resumable() -> None:
+    """PROTOCOL.md: transient retries exhausted -> failed, resumable at that step; every other end is final.
+    (Resuming a PIN call whose retries ran out sends the PIN again: not when no submission is left.)"""
+    ends: set[tuple[str, bool]] = set()
+    for t in all_transcripts():
+        flow = fsm.start(t.flow, **t.options)
+        for event in t.events:
+            feed(flow, event)
+        out = flow.outcome
+        assert out is not None
+        last = next((e for e in reversed(t.events) if "call" in e), None)
+        no_pin_left = last is not None and last["step"] in PIN_STEPS and pin_submissions(t.events) >= make_options(
+            **t.options).max_pin_attempts
+        assert out.resumable == (out.cause == "transient_retries_exhausted" and not no_pin_left), (t.flow, out)
+        ends.add((out.cause or "", out.resumable))
+    assert ("transient_retries_exhausted", True) in ends and sum(1 for _, r in ends if not r) > 10

@@ -1,4 +1,4 @@
-"""The command line: ``fsm run | diagrams | docs | check | paths``.
+"""The command line: ``fsm run | diagrams | docs | check | paths | replay | export``.
 
 The only package that touches argv, files and stdout. Each subcommand is a
 module here with ``add(subparsers)`` that registers its parser and sets
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 #: Subcommand modules of fsm.cli, in the order ``fsm --help`` lists them.
-SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "export", "serve")
+SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "replay", "export", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,10 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fsm`` console script."""
+    from fsm.cli.files import UsageError
+
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
+    except UsageError as exc:  # a bad file or option, found before any work: one line, exit 2
+        print(f"fsm {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

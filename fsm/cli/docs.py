@@ -6,6 +6,8 @@ import argparse
 import pathlib
 from typing import Any
 
+from fsm.cli.files import output_dir
+
 DEFAULT_OUT = "diagrams"
 
 
@@ -14,9 +16,10 @@ def add(subparsers: Any) -> None:
         "docs",
         help="write the Markdown reference of every flow (diagrams/README.md)",
         description=(
-            "Write README.md in DIR: per flow and per step, the call, the questions, the outcomes, the "
-            "error codes and the bounds, generated from the flow definitions, with the Mermaid diagram "
-            "embedded and the SVG linked (run `fsm diagrams` for the pictures)."
+            "Write README.md in DIR: the decisions taken where the tutorial is silent (with their reasons), how "
+            "a run ends (Outcome.cause), every error code per step, each question's rule and bounds, and per "
+            "flow and step what can happen there (calls, questions, outcomes, bounds), generated from the flow "
+            "definitions, with the pictures of `fsm diagrams` shown."
         ),
     )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"directory to write (default {DEFAULT_OUT}/)")
@@ -26,8 +29,7 @@ def add(subparsers: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     from fsm import docs
 
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(pathlib.Path(args.out), option="--out")
     path = out / docs.FILENAME
     path.write_text(docs.reference(), encoding="utf-8")
     print(f"wrote {path}")

@@ -10,7 +10,7 @@ from fsm.options import BOUNDS, FIELDS, METHODS, Options, make_options
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    """One flag per option of :class:`fsm.options.Options`; unset flags keep PROTOCOL.md's defaults."""
+    """One flag per option of :class:`fsm.options.Options`; unset flags keep the protocol's defaults."""
     p.add_argument("--platform", choices=PLATFORMS, default=None)
     p.add_argument("--sdk-version", default=None, metavar="X.Y.Z")
     p.add_argument("--method", choices=METHODS, default=None, help="auto uses the shortcut (4.1) when it can")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fsm.cli.files import output_dir
 from fsm.cli.options import add_options, options_of
 from fsm.errors import OptionError
 from fsm.flows import FLOWS
@@ -33,8 +34,8 @@ def main(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    output_dir(args.out, option="--out")
     transcripts, cov = generate(args.flow, options)
-    args.out.mkdir(parents=True, exist_ok=True)
     for n, t in enumerate(transcripts, 1):
         (args.out / f"{args.flow}-{n:03d}.json").write_text(t.dumps(), encoding="utf-8")
     print(f"{args.flow}: {len(transcripts)} transcripts in {args.out}")

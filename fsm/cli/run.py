@@ -1,29 +1,26 @@
-"""``fsm run FLOW``: run a flow against the embedded simulator, printing every step live."""
+"""``fsm run FLOW``: run a flow against the embedded simulator, printing every step live (or as JSON lines)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
 import random
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
-from fsm import spec
+from fsm.cli.console import Console, JsonConsole, accounts_table
+from fsm.cli.files import UsageError, drawing_file, json_file, output_file
 from fsm.cli.options import add_options, given_options
 from fsm.errors import FsmError
 from fsm.executor import run
 from fsm.flows import FLOWS
-from fsm.inputs import rule
-from fsm.machine import Outcome, TraceEntry, start
+from fsm.inputs import RULES
+from fsm.machine import Outcome, start
 from fsm.messages import CANCEL, FORGOT_PIN, Answer, Question
 from fsm.options import Options
 from fsm.ports import Person
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import PRESETS, Simulator
-from fsm.spec import FlowSpec
 from fsm.transcript import Recorder
 
 #: The account each flow starts from when --account is not given.
@@ -42,21 +39,31 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "run",
         help="run a flow against the embedded simulator, step by step",
         description="Run a flow against the embedded PIMS simulator. Interactive when standard input is a "
-        "terminal (you answer the questions, the simulator's SMS are shown); otherwise sensible demo "
-        "answers are given, or those of --answers.",
+        "terminal (you answer the questions, the simulator's SMS and PIN are shown when you need them); "
+        "otherwise a demo person answers, or --answers does. Exit code 0 when the flow succeeds, 1 when it "
+        "ends failed or cancelled, 2 for a misuse (a bad option or file, said in one line before anything runs).",
     )
     p.add_argument("flow", choices=sorted(FLOWS), metavar="FLOW", help=f"one of: {', '.join(FLOWS)}")
     add_options(p)
     p.add_argument("--account", choices=sorted(PRESETS), metavar="PRESET",
-                   help="simulated account: " + "; ".join(f"{k}: {v}" for k, v in PRESETS.items()))
+                   help="simulated account (--accounts lists them with what each shows): "
+                   + "; ".join(f"{k}: {v}" for k, v in PRESETS.items()))
+    p.add_argument("--accounts", action="store_true",
+                   help="list the simulated accounts and the steps this flow takes with each, then exit")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--answers", type=Path, metavar="FILE",
-                      help='JSON answers given first: {"pinCode": ["1234", "forgot"], ...} or a list in order '
-                      '("forgot" = forgot PIN, "cancel" = cancel); the demo person answers the rest')
+    mode.add_argument("--answers", type=Path, metavar="FILE.json",
+                      help='JSON answers given first: {"pinCode": ["111333", "forgot"], "smsCode": "000000"} '
+                      f"(keys: {', '.join(RULES)}) or a list in the order asked; \"forgot\" = forgot PIN, "
+                      '"cancel" = cancel; the demo person answers the rest')
     mode.add_argument("--interactive", action="store_true", default=None, help="ask me, even without a terminal")
     mode.add_argument("--no-interactive", dest="interactive", action="store_false", help="never ask me")
-    p.add_argument("--record", type=Path, metavar="FILE", help="write the run as a replayable JSON transcript")
-    p.add_argument("--draw", type=Path, metavar="FILE.svg", help="draw the run's path on the flow's diagram")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true",
+                       help="write the run as JSON lines on stdout, one event per line, no secret (never asks)")
+    shown.add_argument("--quiet", "-q", action="store_true", help="print only the outcome")
+    p.add_argument("--record", type=Path, metavar="FILE.json", help="write the run as a replayable JSON transcript")
+    p.add_argument("--draw", type=Path, metavar="FILE.svg",
+                   help="draw the run's path on the flow's diagram: .svg, .png, .pdf (Graphviz) or .dot")
     p.add_argument("--seed", type=int, default=None, help="seed the simulator (same codes every run)")
     p.set_defaults(func=main)
 
@@ -64,19 +71,26 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 _WORDS = {"forgot": FORGOT_PIN, "forgot pin": FORGOT_PIN, "cancel": CANCEL}
 
 
-def _answer(value: object) -> Answer:
+def _answer(value: object, where: str) -> Answer:
     if isinstance(value, str):
         return _WORDS.get(value.lower(), value)
-    raise ValueError("answers must be strings")
+    raise UsageError(f"{where}: an answer must be a string, not {type(value).__name__}")
 
 
-def _load_answers(path: Path) -> dict[str, list[Answer]] | list[Answer]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def load_answers(path: Path) -> dict[str, list[Answer]] | list[Answer]:
+    """The answers of ``--answers``: a list in order, or lists by input name; any misuse is a UsageError."""
+    data = json_file(path, option="--answers")
     if isinstance(data, list):
-        return [_answer(v) for v in data]
-    if isinstance(data, dict):
-        return {str(k): [_answer(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()}
-    raise ValueError("the answers file must hold a JSON object or list")
+        return [_answer(v, f"--answers {path}: answer {i + 1}") for i, v in enumerate(data)]
+    if not isinstance(data, dict):
+        raise UsageError(f"--answers {path}: must hold a JSON object (answers by input) or a list (in order)")
+    out: dict[str, list[Answer]] = {}
+    for key, values in data.items():
+        if key not in RULES:
+            raise UsageError(f"--answers {path}: unknown input {key!r}; the inputs are {', '.join(RULES)}")
+        items = values if isinstance(values, list) else [values]
+        out[key] = [_answer(v, f"--answers {path}: {key}") for v in items]
+    return out
 
 
 class _ListPerson:
@@ -89,101 +103,60 @@ class _ListPerson:
         return self.answers.pop(0) if self.answers else self.fallback.provide(question)
 
 
-class _Console:
-    """Prints steps as they happen, shows the simulator's SMS, and asks the person when interactive."""
-
-    def __init__(self, sim: Simulator, out: TextIO, interactive: bool, person: Person, flow: FlowSpec) -> None:
-        self.sim, self.out, self.interactive, self.person, self.spec = sim, out, interactive, person, flow
-        self.shown_sms = 0
-
-    def _sms(self) -> None:
-        for sms in self.sim.inbox[self.shown_sms:]:
-            code = sms.code if self.interactive else "(code hidden; the demo person reads it)"
-            self.out.write(f"        ✉  SMS to {sms.to} ({sms.purpose}): {code}\n")
-        self.shown_sms = len(self.sim.inbox)
-
-    def show(self, trace: Sequence[TraceEntry]) -> None:
-        """Print the last entry of ``trace`` (the edge just taken)."""
-        t = trace[-1]
-        state = self.spec.state(t.state)
-        if t.kind == "call":
-            params = ", ".join(f"{k}: {v}" for k, v in t.parameters.items())
-            what = f"{state.title}\n        {t.op} {t.name} {{{params}}}"
-        else:
-            what = f"? {t.name} ({state.prompt})"
-        words = spec.OUTCOME_WORDS.get(t.outcome, t.outcome)
-        code = f" [SDK {t.code}]" if t.code is not None and str(t.code) not in words else ""
-        target = self.spec.state(t.target)
-        if target.terminal:
-            where = t.target
-        else:
-            where = f"step {target.step}" + ("" if target.name == target.step else f" ({target.name})")
-        self.out.write(f"  {t.step:>4}  {what}\n        → {words}{code} → {where}\n")
-        self._sms()
-        self.out.flush()
-
-    def provide(self, question: Question) -> Answer:
-        if not self.interactive:
-            return self.person.provide(question)
-        hint = " ('forgot' if you forgot it)" if question.can_forget_pin else ""
-        again = ""
-        if question.why:
-            words = rule(question.name, new_pin=question.new_pin) if question.why == spec.INVALID else ""
-            hint_rule = f": {words}" if words else ""
-            again = f" [again: {spec.OUTCOME_WORDS.get(question.why, question.why)}{hint_rule}]"
-        prompt = f"  ?     {question.name}: {question.prompt}{again}{hint} (empty to cancel): "
-        try:
-            raw = getpass.getpass(prompt) if question.secret and sys.stdin.isatty() else input(prompt)
-        except EOFError:
-            return CANCEL
-        raw = raw.strip("\r\n")
-        if not raw or raw.lower() == "cancel":
-            return CANCEL
-        if question.can_forget_pin and raw.lower() in ("forgot", "?"):
-            return FORGOT_PIN
-        return raw
+def _accounts(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    found = []
+    for name, words in PRESETS.items():
+        sim = Simulator(name, rng=random.Random(0))
+        found.append((name, words, run(args.flow, port=sim, person=DemoPerson(sim), sleep=lambda _: None,
+                                       **options)))
+    print("\n".join(accounts_table(args.flow, found)))
+    return 0
 
 
 def main(args: argparse.Namespace) -> int:
     out = sys.stdout
     account = args.account or DEFAULT_ACCOUNT[args.flow]
+    # Everything that can be wrong is found here, before the simulator answers a single call.
     try:
         options = given_options(args)
-        flow = start(args.flow, **options)  # a bad option is reported before anything runs
-        sim = Simulator(account, rng=None if args.seed is None else random.Random(args.seed))
-        demo = DemoPerson(sim)
-        person: Person = demo
-        if args.answers is not None:
-            answers = _load_answers(args.answers)
-            person = _ListPerson(answers, demo) if isinstance(answers, list) else DemoPerson(sim, overrides=answers)
-        interactive = args.interactive if args.interactive is not None else (
-            args.answers is None and sys.stdin.isatty())
-    except (FsmError, ValueError, OSError) as exc:
-        print(f"fsm run: {exc}", file=sys.stderr)
-        return 2
-    console = _Console(sim, out, interactive, person, flow.spec)
-    out.write(f"{flow.spec.title} ({args.flow}) against the simulator: account '{account}', "
-              f"{flow.options.platform}, SDK {flow.options.sdk_version}, method {flow.options.method}, "
-              f"dialect {flow.options.dialect}\n\n")
+        flow = start(args.flow, **options)
+    except FsmError as exc:
+        raise UsageError(str(exc)) from None
+    if args.accounts:
+        return _accounts(args, options)
+    if args.json and args.interactive:
+        raise UsageError("--json never asks: drop --interactive (answers come from --answers or the demo person)")
+    if args.record is not None:
+        output_file(args.record, option="--record", suffixes=(".json",))
+    if args.draw is not None:
+        drawing_file(args.draw, option="--draw")
+    sim = Simulator(account, rng=None if args.seed is None else random.Random(args.seed))
+    demo = DemoPerson(sim)
+    person: Person = demo
+    if args.answers is not None:
+        answers = load_answers(args.answers)
+        person = _ListPerson(answers, demo) if isinstance(answers, list) else DemoPerson(sim, overrides=answers)
+    interactive = bool(args.interactive if args.interactive is not None else (
+        args.answers is None and not args.json and sys.stdin.isatty()))
+    console: Console | JsonConsole = (JsonConsole(sim, out, person) if args.json
+                                      else Console(sim, out, interactive, person, quiet=args.quiet))
+    console.start(flow, account, PRESETS[account])
     if args.record is not None:
         recorder = Recorder(sim, console)
-        outcome, transcript = recorder.run(args.flow, on_step=lambda f: console.show(f.trace), **options)
+        outcome, transcript = recorder.run(args.flow, on_step=console.step, **options)
         args.record.write_text(transcript.dumps(), encoding="utf-8")
     else:
-        outcome = run(flow, port=sim, person=console, on_step=lambda f: console.show(f.trace))
-    mark = "✓" if outcome.ok else "✗"
-    out.write(f"\n{mark} {outcome.state}: {outcome.reason}\n")
+        outcome = run(flow, port=sim, person=console, on_step=console.step)
+    console.end(outcome)
     if args.record is not None:
-        out.write(f"transcript written to {args.record}\n")
+        console.note(f"transcript written to {args.record}")
     if args.draw is not None:
-        out.write(_draw(outcome, flow.options, args.draw) + "\n")
+        console.note(_draw(outcome, flow.options, args.draw))
     return 0 if outcome.ok else 1
 
 
 def _draw(outcome: Outcome, options: Options, path: Path) -> str:
-    try:
-        from fsm.diagrams import render_run
-    except ImportError:
-        return "drawing needs fsm.diagrams, which this installation lacks"
+    from fsm.diagrams import render_run
+
     note: str | None = render_run(outcome, options, path)
     return note or f"run drawn in {path}"

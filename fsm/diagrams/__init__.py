@@ -1,31 +1,38 @@
 """Pictures of the flows, drawn from the machine that runs them: Graphviz DOT/SVG and Mermaid.
 
-Every edge drawn is a transition of the compiled ``transitions`` machine
-(:func:`fsm.machine.compiled`); the words on it (step id, title, SDK call,
-outcome, guard) are read from the flow definition and the catalog. Each DOT
-edge carries ``id="source|outcome|target"`` and each Mermaid transition is
-preceded by ``%% edge source|outcome|target``, so a test can read the picture
-back and compare it with the machine. Output is deterministic: the same
-definition gives the same bytes.
+Every arrow drawn is a transition of the compiled ``transitions`` machine
+(:func:`fsm.machine.compiled`, read by :func:`machine_edges`); the words on it (step id, title, SDK call,
+outcome, guard, the else of a guard: ``[no PIN submission left]``) are read from the flow definition and
+the catalog. Each DOT arrow carries ``id="source|outcome|target"`` (several joined by ``+`` when one arrow
+draws several edges) and each Mermaid arrow is preceded by ``%% edge <ids>``, so a test can read the picture
+back and compare it with the machine. Output is deterministic: the same definition gives the same bytes.
 
-The overview (:func:`to_overview_dot`, for the README) draws every state but
-only each step's own edges: the edges that are just the rules
-:mod:`fsm.flows.common` adds to every call and question
-(:func:`shared_edges`, found by comparing each state with what those rules
-give it) are said once, in words, in its title (:func:`rules_lines`).
+Which pictures (:mod:`~fsm.diagrams.views`): the full machine, left to right in step order (``<flow>.svg``,
+the base on which a run is drawn); for a flow one page holds, an overview (``<flow>.overview.svg``); for a
+larger one (enrollment) a summary, one box per step (``<flow>.summary.svg``, the README's), and a picture
+per step (``<flow>.step-<id>.svg``). The shared rules that only repeat a call or end the run ``failed``
+(:func:`summarised`) are said once, in words, in the caption of the pictures people read
+(:func:`said_lines`); the shared rules that lead elsewhere (2317 → A, cancel) are drawn where they happen.
 
-The package: :mod:`~fsm.diagrams.model` (the edges and their words),
-:mod:`~fsm.diagrams.dot`, :mod:`~fsm.diagrams.mermaid`,
-:mod:`~fsm.diagrams.graphviz` (the only module that runs Graphviz's ``dot``,
-through ``subprocess``; without it, DOT and Mermaid are still produced) and
-:mod:`~fsm.diagrams.runs` (a run drawn on its diagram).
+The package: :mod:`~fsm.diagrams.model` (the edges and their words), :mod:`~fsm.diagrams.views` (what each
+picture draws), :mod:`~fsm.diagrams.dot`, :mod:`~fsm.diagrams.mermaid`, :mod:`~fsm.diagrams.graphviz` (the
+only module that runs Graphviz's ``dot``, through ``subprocess``; without it, DOT and Mermaid are still
+produced) and :mod:`~fsm.diagrams.runs` (a run drawn on its diagram).
 """
 
 from __future__ import annotations
 
-from fsm.diagrams.dot import LEFT, to_dot, to_overview_dot
-from fsm.diagrams.graphviz import GraphvizError, dot_available, generate, graphviz_version, render, render_svg
-from fsm.diagrams.mermaid import mermaid_id, to_mermaid
+from fsm.diagrams.dot import LEFT, render_view, to_dot, to_overview_dot, to_step_dot, to_summary_dot
+from fsm.diagrams.graphviz import (
+    FORMATS,
+    GraphvizError,
+    dot_available,
+    generate,
+    graphviz_version,
+    render,
+    render_svg,
+)
+from fsm.diagrams.mermaid import MERMAID_MAX_LINKS, mermaid_id, mermaid_views, to_mermaid
 from fsm.diagrams.model import (
     FONT,
     INSTALL_HINT,
@@ -43,35 +50,49 @@ from fsm.diagrams.model import (
     step_titles,
 )
 from fsm.diagrams.runs import Run, draw_run, render_run, write_drawing
+from fsm.diagrams.views import COPY, View, full_view, needs_steps, said_lines, summarised, views
 
 __all__ = [
+    "COPY",
     "FONT",
+    "FORMATS",
     "INSTALL_HINT",
     "LEFT",
+    "MERMAID_MAX_LINKS",
     "QUIET",
     "SHORT_WORDS",
     "DrawnEdge",
     "GraphvizError",
     "Run",
+    "View",
     "call_params",
     "call_words",
     "common_rules",
     "dot_available",
     "draw_run",
+    "full_view",
     "generate",
     "graphviz_version",
     "machine_edges",
     "mermaid_id",
+    "mermaid_views",
+    "needs_steps",
     "param_words",
     "render",
     "render_run",
     "render_svg",
+    "render_view",
     "rules_lines",
+    "said_lines",
     "shared_edges",
     "state_lines",
     "step_titles",
+    "summarised",
     "to_dot",
     "to_mermaid",
     "to_overview_dot",
+    "to_step_dot",
+    "to_summary_dot",
+    "views",
     "write_drawing",
 ]

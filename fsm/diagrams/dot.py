@@ -1,39 +1,46 @@
-"""Graphviz DOT of a flow: the full diagram (every edge) and the overview (each step's own edges)."""
+"""Graphviz DOT of a picture (:mod:`fsm.diagrams.views`): the full machine, an overview, a step, the summary."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from fsm import spec
-from fsm.catalog import Entry
 from fsm.diagrams.model import (
-    _EDGE_WIDTH,
     _FONT,
-    _NOTE_WIDTH,
     _QUIET_COLOR,
     _QUIET_COLORS,
     _RUN_COLOR,
     _STEP_COLORS,
     _TERMINAL_COLORS,
     SHORT_WORDS,
-    DrawnEdge,
-    _rule_shapes,
     _wrap,
-    machine_edges,
-    rules_lines,
-    shared_edges,
     state_lines,
-    step_titles,
 )
+from fsm.diagrams.views import COPY, View, full_view, overview_view, step_view, summary_view
 from fsm.machine import compiled
 from fsm.options import Options
-from fsm.spec import FlowSpec, State
-
-# -- DOT --------------------------------------------------------------------------
-
 
 #: In a label, ends a left-justified line (DOT's ``\\l``; a backslash in text is escaped as text).
 LEFT = "\v"
+#: Widest caption line (characters).
+_CAPTION_WIDTH = 110
+
+#: Font sizes (points) per kind of picture: (caption, boxes, arrow words). A picture is read at 100%, the
+#: summary in the README at 830 px wide (tests/test_diagrams.py checks both in the SVG).
+_SIZES: Mapping[str, tuple[int, int, int]] = {
+    "full": (12, 11, 10),
+    "overview": (12, 12, 11),
+    "step": (12, 12, 11),
+    "summary": (13, 13, 13),
+}
+_TONES: Mapping[str, Mapping[str, str]] = {
+    "main": {"color": "#111827", "penwidth": "1.5"},
+    "end": {"color": "#b91c1c", "fontcolor": "#991b1b"},
+    "cancel": {"color": "#4b5563", "fontcolor": "#374151"},
+    "destructive": {"color": "#b91c1c", "fontcolor": "#991b1b", "penwidth": "2.5"},
+    "shortcut": {"color": _STEP_COLORS["4.1"][1], "fontcolor": _STEP_COLORS["4.1"][1], "penwidth": "2"},
+    "full": {"color": _STEP_COLORS["4.2"][1], "fontcolor": _STEP_COLORS["4.2"][1], "penwidth": "2"},
+    "context": {"color": "#9ca3af", "fontcolor": "#4b5563", "style": "dashed"},
+}
 
 
 def _q(text: str) -> str:
@@ -46,166 +53,6 @@ def _attrs(items: Mapping[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_q(v)}" for k, v in items.items()) + "]"
 
 
-def _node_attrs(state: State, entry: Entry | None, options: Options | None, *,
-                brief: bool = False) -> dict[str, str]:
-    label = "\n".join(state_lines(state, entry, options, brief=brief))
-    if state.terminal:
-        fill, border = _TERMINAL_COLORS.get(state.name, ("#ffffff", "#000000"))
-        return {"id": state.name, "label": label, "shape": "doublecircle", "style": "filled",
-                "fillcolor": fill, "color": border, "penwidth": "2", "fontsize": "14", "fixedsize": "true",
-                "width": "1.3"}
-    fill, border = _STEP_COLORS.get(state.step, ("#ffffff", "#374151"))
-    out = {"id": state.name, "label": label, "fillcolor": fill, "color": border}
-    if state.kind == "question":
-        out.update(shape="box", style="rounded,dashed,filled")
-    else:
-        out.update(shape="box", style="rounded,filled")
-    if state.step == "A":
-        out.update(penwidth="3", fontcolor="#7f1d1d", shape="octagon", style="filled,bold")
-    return out
-
-
-def _edge_attrs(edge: DrawnEdge, *, overview: bool = False) -> dict[str, str]:
-    """How an edge is drawn; in the overview every edge is a step's own (none is quiet), words wrapped."""
-    if edge.quiet and not overview:
-        # No label: ~150 of them would bury the main path. The tooltip and the id hold the words;
-        # the colour and the legend say which rule it is.
-        color = _QUIET_COLORS.get(edge.outcome, _QUIET_COLOR)
-        return {"id": edge.id, "tooltip": f"{edge.words} {edge.guard}".strip(),
-                "color": color, "style": "dashed", "arrowsize": "0.5", "penwidth": "0.7",
-                "constraint": "false"}
-    words = "\n".join(_wrap(edge.words, _EDGE_WIDTH)) if overview else edge.words
-    label = words + (f"\n{edge.guard}" if edge.guard else "")
-    out = {"id": edge.id, "label": label, "tooltip": label.replace("\n", " "), "fontsize": "10"}
-    if edge.target in (spec.FAILED, spec.CANCELLED):
-        # An external label takes no room in the layout and Graphviz places it clear of the nodes
-        # (tail labels landed on their own node); the edge does not pull the layout either:
-        # dozens of ends would spread the main path apart.
-        # In the overview, a dozen ends do pull the layout: the ends below the states that reach them
-        # keep those edges short and clear of the main path.
-        del out["label"]
-        end = "\n".join(_wrap(f"{edge.words} {edge.guard}".strip(), _EDGE_WIDTH, "  ")) if overview else (
-            label.replace("\n", " "))
-        out.update(xlabel=end, color="#b91c1c", fontcolor="#b91c1c", fontsize="9")
-        if not overview:
-            out.update(constraint="false")
-    elif edge.target == "A":
-        out.update(color="#b91c1c", fontcolor="#b91c1c", penwidth="2")
-    elif edge.guard == f"[{spec.SHORTCUT.words}]" or edge.target.startswith("4.1"):
-        out.update(color=_STEP_COLORS["4.1"][1], fontcolor=_STEP_COLORS["4.1"][1], penwidth="2")
-    elif edge.target.startswith("4.2"):
-        out.update(color=_STEP_COLORS["4.2"][1], fontcolor=_STEP_COLORS["4.2"][1], penwidth="2")
-    else:
-        out.update(penwidth="1.5")
-    if overview:  # drawn smaller in the README: a size larger
-        out["fontsize"] = str(int(out["fontsize"]) + 1)
-    return out
-
-
-def _legend(flow: FlowSpec) -> str:
-    return (
-        f"{flow.title} (fsm flow {flow.name!r}), drawn from the machine that runs it.\n"
-        "Boxes: SDK calls. Dashed boxes: questions to the person. Thin dashed edges (words in their tooltip): "
-        "the rules every call shares\n(transient retries, FAILED 2317 in orange, input error, other code, "
-        "malformed message, port error) and every question (invalid answer, cancel)."
-    )
-
-
-def _dot(
-    name: str,
-    *,
-    options: Options | None = None,
-    taken: Mapping[str, Sequence[int]] | None = None,
-    visited: Iterable[str] = (),
-    title: str | None = None,
-    overview: bool = False,
-) -> str:
-    c = compiled(name)
-    flow = c.spec
-    edges = machine_edges(name)
-    if overview:
-        shared = shared_edges(flow)
-        edges = tuple(e for e in edges if e.id not in shared)
-        title = title or _overview_title(flow, edges)
-    seen = set(visited)
-    # The overview is for the README: narrower (closer nodes), larger words.
-    lines = [
-        f"digraph {_q(name)} {{",
-        "  graph " + _attrs({"rankdir": "TB", "fontname": _FONT, "fontsize": "12" if overview else "11",
-                             "labelloc": "t", "labeljust": "l", "nodesep": "0.15" if overview else "0.35",
-                             "ranksep": "0.45", "newrank": "true", "label": title or _legend(flow)}) + ";",
-        "  node " + _attrs({"fontname": _FONT, "fontsize": "12" if overview else "10",
-                            "margin": "0.12,0.06"}) + ";",
-        "  edge " + _attrs({"fontname": _FONT}) + ";",
-    ]
-
-    def node(state: State, indent: str) -> str:
-        a = _node_attrs(state, c.entries.get(state.name), options, brief=overview)
-        if taken is not None:
-            if state.name in seen:
-                a.update(penwidth="3", color=_RUN_COLOR)
-            else:
-                a.update(fontcolor=_QUIET_COLOR, color=_QUIET_COLOR)
-        return f"{indent}{_q(state.name)} {_attrs(a)};"
-
-    titles = step_titles(flow)
-    by_step: dict[str, list[State]] = {}
-    for s in flow.states:
-        if not s.terminal:
-            by_step.setdefault(s.step, []).append(s)
-    for step, states in by_step.items():
-        if len(states) == 1:
-            lines.append(node(states[0], "  "))
-            continue
-        fill, border = _STEP_COLORS.get(step, ("#f9fafb", "#6b7280"))
-        lines.append(f"  subgraph {_q('cluster_' + step)} {{")
-        lines.append("    graph " + _attrs({"label": f"{step} · {titles[step]}", "style": "rounded,filled",
-                                            "fillcolor": _lighter(fill), "color": border, "fontsize": "12",
-                                            "labeljust": "l"}) + ";")
-        lines.extend(node(s, "    ") for s in states)
-        lines.append("  }")
-    terminals = [s for s in flow.states if s.terminal]
-    lines.append("  subgraph ends {")
-    lines.append("    graph [rank=\"sink\"];")
-    lines.extend(node(s, "    ") for s in terminals)
-    lines.append("  }")
-    drawn = [(e, _edge_attrs(e, overview=overview)) for e in edges]
-    # The ends a state reaches by several outcomes share one label, one outcome a line
-    # (labels of edges leaving one node for one end would print on each other).
-    first: dict[tuple[str, str], dict[str, str]] = {}
-    for e, a in drawn:
-        if "xlabel" not in a:
-            continue
-        words = a.pop("xlabel")
-        head = first.setdefault((e.source, e.target), a)
-        head["xlabel"] = f"{head['xlabel']}\n{words}" if "xlabel" in head else f"→ {e.target}: {words}"
-    for e, a in drawn:
-        if taken is not None:
-            numbers = taken.get(e.id)
-            if numbers:
-                words = a.get("label") or (SHORT_WORDS.get(e.outcome, e.outcome) if e.quiet
-                                           else f"{e.words} {e.guard}".strip())
-                a.update(color=_RUN_COLOR, fontcolor=_RUN_COLOR, penwidth="3", style="bold",
-                         label="#" + ", #".join(map(str, numbers)) + "  " + words, fontsize="11")
-            else:
-                a.update(color="#e5e7eb", fontcolor="#d1d5db")
-        lines.append(f"  {_q(e.source)} -> {_q(e.target)} {_attrs(a)};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _overview_title(flow: FlowSpec, drawn: Iterable[DrawnEdge]) -> str:
-    """The overview's title and, below it, the shared rules in words (left-justified lines)."""
-    dashed = " Dashed: questions." if any(s.kind == "question" for s in flow.states) else ""
-    lines = [f"{flow.title} (fsm flow {flow.name!r}): overview, drawn from the machine that runs it.",
-             f"Boxes: SDK calls.{dashed} Drawn: each step's own edges. Said here, not drawn: the rules "
-             f"below (all {len(machine_edges(flow.name))} edges: {flow.name}.svg).", *rules_lines(flow)]
-    ruled = {o for kind in _rule_shapes(flow).values() for o in kind}
-    if any(e.outcome in ruled for e in drawn):
-        lines.append("An edge drawn for one of these outcomes is that step's own handling.")
-    return "".join(part + LEFT for line in lines for part in _wrap(line, _NOTE_WIDTH, "    "))
-
-
 def _lighter(color: str) -> str:
     """A paler version of ``#rrggbb`` (cluster backgrounds behind the node fills)."""
     r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
@@ -213,15 +60,144 @@ def _lighter(color: str) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def _caption(lines: Iterable[str]) -> str:
+    return "".join(part + LEFT for line in lines for part in _wrap(line, _CAPTION_WIDTH, "    "))
+
+
+def _node(view: View, name: str, options: Options | None) -> dict[str, str]:
+    node = view.node(name)
+    label = "\n".join(node.lines)
+    if view.kind == "full" and node.kind in ("call", "question"):
+        c = compiled(view.flow)
+        label = "\n".join(state_lines(c.spec.state(name), c.entries.get(name), options))
+    out = {"id": name, "label": label}
+    if node.kind == "terminal":
+        fill, border = _TERMINAL_COLORS.get(node.step, ("#ffffff", "#000000"))
+        if COPY in name:  # an end drawn beside the state that reaches it
+            out.update(shape="box", style="rounded,filled,bold", fillcolor=fill, color=border, margin="0.08,0.03")
+        else:
+            out.update(shape="doublecircle", style="filled", fillcolor=fill, color=border, penwidth="2",
+                       fixedsize="true", width="1.3")
+        return out
+    if node.kind == "note":
+        out.update(shape="note", style="filled", fillcolor="#fffbeb", color="#b45309", fontcolor="#78350f")
+        return out
+    if node.kind == "stub":
+        out.update(shape="box", style="rounded,dashed" if "asks" in node.lines[0] else "rounded",
+                   color="#9ca3af", fontcolor="#4b5563")
+        if node.step == "A":
+            out.update(shape="octagon", style="bold", color="#b91c1c", fontcolor="#7f1d1d")
+        return out
+    fill, border = _STEP_COLORS.get(node.step, ("#ffffff", "#374151"))
+    out.update(fillcolor=fill, color=border, shape="box")
+    out["style"] = "rounded,dashed,filled" if node.kind == "question" else "rounded,filled"
+    if node.step == "A":
+        out.update(penwidth="3", fontcolor="#7f1d1d", shape="octagon", style="filled,bold")
+    return out
+
+
+def _edge(view: View, index: int) -> dict[str, str]:
+    link = view.links[index]
+    words = " / ".join(
+        f"{e.words} {e.guard}".strip() for e in link.edges)
+    out = {"id": link.id, "tooltip": words}
+    if link.tone == "quiet":
+        e = link.edges[0]
+        out.update(color=_QUIET_COLORS.get(e.outcome, _QUIET_COLOR), style="dashed", arrowsize="0.5",
+                   penwidth="0.7")
+        return out
+    out["label"] = "\n".join(link.lines)
+    out.update(_TONES.get(link.tone, {}))
+    return out
+
+
+def render_view(
+    view: View,
+    *,
+    options: Options | None = None,
+    taken: Mapping[str, Sequence[int]] | None = None,
+    visited: Iterable[str] = (),
+    title: str | None = None,
+) -> str:
+    """The DOT source of ``view``; with ``taken`` (edge id -> step numbers), a run drawn on it."""
+    caption, box, small = _SIZES[view.kind]
+    seen = set(visited)
+    if taken is not None:  # an end copy is reached when an arrow into it was taken
+        seen |= {link.target for link in view.links if any(e.id in taken for e in link.edges)}
+    lines = [
+        f"digraph {_q(view.stem)} {{",
+        "  graph " + _attrs({"rankdir": view.rankdir, "fontname": _FONT, "fontsize": str(caption),
+                             "labelloc": "t", "labeljust": "l", "nodesep": "0.3", "ranksep": "0.4",
+                             "newrank": "true", "label": title or _caption(view.title)}) + ";",
+        "  node " + _attrs({"fontname": _FONT, "fontsize": str(box), "margin": "0.12,0.06"}) + ";",
+        "  edge " + _attrs({"fontname": _FONT, "fontsize": str(small)}) + ";",
+    ]
+
+    def node(name: str, indent: str) -> str:
+        a = _node(view, name, options)
+        if taken is not None:
+            if name in seen:
+                a.update(penwidth="3", color=_RUN_COLOR)
+            else:
+                a.update(fontcolor=_QUIET_COLOR, color=_QUIET_COLOR)
+        return f"{indent}{_q(name)} {_attrs(a)};"
+
+    cluster_of = {n: c for c in view.clusters for n in c[2]}
+    for n in view.nodes:  # in the view's order; a cluster where its first state is
+        if (n.kind == "terminal" and COPY not in n.name) or (
+                n.name in cluster_of and cluster_of[n.name][2][0] != n.name):
+            continue
+        if n.name not in cluster_of:
+            lines.append(node(n.name, "  "))
+            continue
+        step, label, names = cluster_of[n.name]
+        fill, border = _STEP_COLORS.get(step, ("#f9fafb", "#6b7280"))
+        lines.append(f"  subgraph {_q('cluster_' + step)} {{")
+        # The full picture's clusters have no title (its boxes say their step): 2317's arrows cross them.
+        label = "" if view.kind == "full" else label
+        lines.append("    graph " + _attrs({"label": label, "style": "rounded,filled", "fillcolor": _lighter(fill),
+                                            "color": border, "fontsize": str(box), "labeljust": "l"}) + ";")
+        lines.extend(node(x, "    ") for x in names)
+        lines.append("  }")
+    ends = [n for n in view.nodes if n.kind == "terminal" and COPY not in n.name]
+    if ends:
+        lines.append("  subgraph ends {")
+        if view.ends_last:
+            lines.append('    graph [rank="sink"];')
+        lines.extend(node(n.name, "    ") for n in ends)
+        lines.append("  }")
+    for i, link in enumerate(view.links):
+        a = _edge(view, i)
+        if taken is not None:
+            numbers = [n for e in link.edges for n in taken.get(e.id, ())]
+            if numbers:
+                e = link.edges[0]
+                words = SHORT_WORDS.get(e.outcome, e.outcome) if link.tone == "quiet" else a.get("label", "")
+                a.update(color=_RUN_COLOR, fontcolor=_RUN_COLOR, penwidth="3", style="bold",
+                         label="#" + ", #".join(map(str, sorted(numbers))) + "  " + words.replace("\n", " "))
+            else:
+                a.update(color="#e5e7eb", fontcolor="#d1d5db")
+        lines.append(f"  {_q(link.source)} -> {_q(link.target)} {_attrs(a)};")
+    lines.extend(f"  {_q(a)} -> {_q(b)} [style=\"invis\"];" for a, b in view.hints)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def to_dot(name: str) -> str:
-    """The DOT source of flow ``name``: every transition of its machine, labelled from the spec."""
-    return _dot(name)
+    """The DOT source of flow ``name``: every transition of its machine, left to right in step order."""
+    return render_view(full_view(name))
 
 
 def to_overview_dot(name: str) -> str:
-    """The overview of flow ``name``: every state, each step's own edges, the shared rules in a note.
+    """The overview of flow ``name``: every state, every edge but the shared rules said in its caption."""
+    return render_view(overview_view(name))
 
-    The edges left out are :func:`shared_edges` (drawn one by one in :func:`to_dot`).
-    """
-    return _dot(name, overview=True)
 
+def to_step_dot(name: str, step: str) -> str:
+    """Step ``step`` of flow ``name``: its states, their edges, and the states around them."""
+    return render_view(step_view(name, step))
+
+
+def to_summary_dot(name: str) -> str:
+    """The summary of flow ``name``: one box per step, the arrows between steps (the README's picture)."""
+    return render_view(summary_view(name))

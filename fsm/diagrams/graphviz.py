@@ -5,10 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from fsm.diagrams.dot import to_dot, to_overview_dot
-from fsm.diagrams.mermaid import to_mermaid
+from fsm.diagrams.dot import render_view
+from fsm.diagrams.mermaid import mermaid_views, to_mermaid
 from fsm.diagrams.model import INSTALL_HINT
+from fsm.diagrams.views import views
 from fsm.flows import FLOWS
+
+#: The file types a drawing is written as, by extension: Graphviz renders all but ``dot`` (the source).
+FORMATS = ("svg", "png", "pdf", "dot")
 
 # -- Graphviz -----------------------------------------------------------------------
 
@@ -58,8 +62,8 @@ def render_svg(source: str) -> str:
 
 
 def generate(*, svg: bool | None = None) -> dict[str, str]:
-    """The files of ``diagrams/``: ``<flow>.dot``, ``<flow>.overview.dot``, ``<flow>.mmd`` and (with
-    ``dot``) ``<flow>.svg`` and ``<flow>.overview.svg``.
+    """The files of ``diagrams/``: for every picture of every flow (:func:`fsm.diagrams.views.views`) its
+    ``.dot``, its ``.svg`` (with ``dot``) and, for one small enough to read in Mermaid, its ``.mmd``.
 
     ``svg=None`` renders SVG when ``dot`` is on PATH.
     """
@@ -67,14 +71,12 @@ def generate(*, svg: bool | None = None) -> dict[str, str]:
         svg = dot_available()
     files: dict[str, str] = {}
     for name in sorted(FLOWS):
-        dot = to_dot(name)
-        files[f"{name}.dot"] = dot
-        files[f"{name}.mmd"] = to_mermaid(name)
-        overview = to_overview_dot(name)
-        files[f"{name}.overview.dot"] = overview
-        if svg:
-            files[f"{name}.svg"] = render_svg(dot)
-            files[f"{name}.overview.svg"] = render_svg(overview)
+        mermaid = {v.stem for v in mermaid_views(name)}
+        for view in views(name):
+            dot = render_view(view)
+            files[f"{view.stem}.dot"] = dot
+            if svg:
+                files[f"{view.stem}.svg"] = render_svg(dot)
+            if view.stem in mermaid:
+                files[f"{view.stem}.mmd"] = to_mermaid(view)
     return dict(sorted(files.items()))
-
-

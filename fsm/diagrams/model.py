@@ -69,7 +69,8 @@ class DrawnEdge:
     source: str
     outcome: str
     target: str
-    #: ``[pin attempts left]``, ``[else]`` or "" (no guard on this outcome).
+    #: ``[PIN submissions left]``, the else of the guards before it (``[no PIN submission left]``), or ""
+    #: (no guard on this outcome).
     guard: str
 
     @property
@@ -106,8 +107,9 @@ def machine_edges(name: str) -> tuple[DrawnEdge, ...]:
                     g = alternatives[i].guard
                     if g is not None:
                         guard = f"[{g.words}]"
-                    elif i > 0:
-                        guard = "[else]"
+                    elif i > 0:  # the else of the guards before it, named: [no PIN submission left]
+                        guard = "[" + " and ".join(dict.fromkeys(
+                            a.guard.else_words for a in alternatives[:i] if a.guard is not None)) + "]"
                 key = (order[source], outcomes.index(trigger) if trigger in outcomes else len(outcomes), i)
                 found.append((key, DrawnEdge(source=source, outcome=trigger, target=str(t.dest), guard=guard)))
     return tuple(e for _, e in sorted(found, key=lambda kv: kv[0]))
@@ -261,21 +263,11 @@ def step_titles(flow: FlowSpec) -> dict[str, str]:
     return titles
 
 
-def state_lines(state: State, entry: Entry | None, options: Options | None = None, *,
-                brief: bool = False) -> list[str]:
-    """The lines a state is drawn with: step id and title, then the call or the question.
-
-    ``brief`` (the overview): no parameters, no prompt.
-    """
+def state_lines(state: State, entry: Entry | None, options: Options | None = None) -> list[str]:
+    """The lines a state is drawn with in the full picture: step id and title, then the call (with the
+    parameters of ``options``, or of every dialect and platform) or the question."""
     if state.terminal:
         return [state.name]
-    if brief:
-        if state.kind == "question":
-            again = " again" if state.name.endswith(common.again("")) else ""
-            return [f"{state.step} · asks {state.ask}{again}"]
-        assert entry is not None
-        lines = [*_wrap(f"{state.step} · {state.title}", _TITLE_WIDTH), f"{entry.op} {entry.api}"]
-        return [*lines, "DESTRUCTIVE"] if state.step == "A" else lines
     if state.kind == "question":
         lines = [f"{state.step} · asks {state.ask}", state.prompt]
         if state.new_pin:
@@ -286,12 +278,6 @@ def state_lines(state: State, entry: Entry | None, options: Options | None = Non
     if state.step == "A":
         lines.append("DESTRUCTIVE: removes every enrollment")
     return lines
-
-
-#: Widest line (characters) of the overview's state titles, edge words and rules.
-_TITLE_WIDTH = 30
-_EDGE_WIDTH = 24
-_NOTE_WIDTH = 96
 
 
 def _wrap(line: str, width: int, hang: str = "") -> list[str]:

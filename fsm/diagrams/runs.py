@@ -5,9 +5,10 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Iterable
 
-from fsm.diagrams.dot import _dot
-from fsm.diagrams.graphviz import dot_available, render_svg
+from fsm.diagrams.dot import render_view
+from fsm.diagrams.graphviz import FORMATS, dot_available, render
 from fsm.diagrams.model import INSTALL_HINT, machine_edges
+from fsm.diagrams.views import full_view
 from fsm.machine import Outcome, TraceEntry, compiled
 from fsm.options import Options, make_options
 from fsm.transcript import Transcript, replay
@@ -66,29 +67,36 @@ def draw_run(flow: str, run: Run, options: Options | None = None) -> str:
     )
     title = (f"{flow_spec.title} (fsm flow {flow!r}): a run of {len(entries)} steps that ended "
              f"{end or 'nowhere'}. Blue: states visited and edges taken, numbered in order.{where}")
-    return _dot(flow, options=options, taken=taken, visited=visited, title=title)
+    return render_view(full_view(flow), options=options, taken=taken, visited=visited, title=title)
 
 
 def write_drawing(source: str, path: pathlib.Path) -> str | None:
-    """Write ``source`` to ``path``: SVG for ``.svg`` (``.dot`` beside it without Graphviz), else DOT.
+    """Write ``source`` to ``path`` in the format its extension names (:data:`FORMATS`: svg, png, pdf, dot).
 
-    Returns a one-line note when the file written is not the one asked for, else None.
+    Without Graphviz a picture asked as svg, png or pdf is written as DOT beside it; returns a one-line note
+    then (the file written is not the one asked for), else None. Another extension is a ``ValueError``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".svg":
-        if dot_available():
-            path.write_text(render_svg(source), encoding="utf-8")
-            return None
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"{path}: a drawing is written as {', '.join('.' + f for f in FORMATS)}, not {path.suffix!r}")
+    if fmt == "dot":
+        path.write_text(source, encoding="utf-8")
+        return None
+    if not dot_available():
         fallback = path.with_suffix(".dot")
         fallback.write_text(source, encoding="utf-8")
         return f"wrote {fallback} instead of {path}: {INSTALL_HINT}"
-    path.write_text(source, encoding="utf-8")
+    drawn = render(source, fmt)
+    if isinstance(drawn, str):
+        path.write_text(drawn, encoding="utf-8")
+    else:
+        path.write_bytes(drawn)
     return None
 
 
 def render_run(outcome: Outcome, options: Options, path: pathlib.Path) -> str | None:
     """Draw ``outcome``'s run on its flow's diagram into ``path`` (for ``fsm run --draw FILE.svg``).
 
-    Writes SVG when ``dot`` is on PATH, else DOT beside it; returns a one-line note, or None.
+    Writes the format of ``path``'s extension (:func:`write_drawing`); returns a one-line note, or None.
     """
     return write_drawing(draw_run(outcome.flow, outcome.trace, options), path)

@@ -1,4 +1,4 @@
-"""THE protocol as data: the six flows of PROTOCOL.md."""
+"""THE protocol as data: the six flows (their generated reference: diagrams/README.md)."""
 
 from __future__ import annotations
 

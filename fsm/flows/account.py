@@ -1,4 +1,4 @@
-"""The account-management flows that stand alone (PROTOCOL.md, "Account management")."""
+"""The account-management flows that stand alone (the tutorial's letters A to E)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Builders for the rules every call and every question share (PROTOCOL.md).
+"""Builders for the rules every call and every question share.
 
 A step module writes only what is particular to a step; these functions add
-what PROTOCOL.md says of every call (transient retries, 2317, input errors,
+what the protocol says of every call (transient retries, 2317, input errors,
 other codes, malformed messages, port errors) and of every question (invalid
 answers, cancel). The rules are written here once, as data.
 """
@@ -14,6 +14,51 @@ from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.classify import possible_outcomes
 from fsm.spec import CANCELLED, FAILED, Counter, Edge, State, below
+
+#: The decisions every flow shares, where the tutorial is silent or ambiguous, each with its reason
+#: (rendered by ``fsm docs``; each flow's own decisions are its ``notes``).
+NOTES = (
+    "Every call: a transient failure (FAILED 2201/2202/2204, or the port raising a connection or timeout "
+    "error) repeats the same call, the PIN included, at most max_transient_retries times in a row, after a "
+    "capped, jittered backoff; a repeat never counts as another PIN or SMS code attempt, because the person "
+    "gave nothing new.",
+    "Every call: FAILED 2010/2101/2102 (input errors) end the run at once, because every answer is validated "
+    "before a call: such an error is a bug in the caller, and repeating the call would repeat it. Step 8 is "
+    "the exception the tutorial makes: any FAILED there but 2317 and the transient codes asks the PIN again.",
+    "Every call: a FAILED code the step does not handle ends the run failed with that code, so a program can "
+    "tell what the SDK said (Outcome.error_code).",
+    "A message that is not well formed (status missing or unknown, a result field of the wrong type, an "
+    "error code that is neither an int nor a digit string, a SUCCEEDED that also carries an error) is never "
+    "guessed into a success: Flow.receive raises MalformedMessage and leaves the flow unchanged (the host "
+    "decides), and fsm.run ends the run failed, naming the step and the field.",
+    "Answers are checked before any call, as strings only (an int would lose leading zeros) and without "
+    "stripping or normalising anything (\"1234\\n\", Arabic-Indic or full-width digits are refused): PINs and "
+    "SMS codes are 4 to 8 ASCII digits, a phone number an optional + and 6 to 15 ASCII digits, a VIN 17 "
+    "characters of A-H J-N P R-Z 0-9. An invalid answer is asked again, at most max_code_attempts times in a "
+    "row, then the run is cancelled.",
+    "A new PIN that is one digit repeated or a straight run (0000, 1234, 9876) is refused before any call, as "
+    "NIST SP 800-63B asks, even though the tutorial's own examples use 1234.",
+    "An answer that leads nowhere (forgot PIN where no reset is offered, a value that is not a string) is an "
+    "invalid answer: asked again, then cancelled.",
+    "A PIN submission counts when its call is made, because the PIN may have left the device: a refused PIN "
+    "never gives its attempt back, not after a new SMS code, not after A or B, not after a resumed snapshot "
+    "(NIST SP 800-63B).",
+    "Every 'ask again' is bounded, so every run ends (fsm check proves it): PINs by max_pin_attempts "
+    "submissions in all; a refused or expired SMS code, a new PIN equal to the old one (2315) and invalid "
+    "answers by max_code_attempts; passes through A by max_restarts. The tutorial gives no bound; without "
+    "one, the model checker found an expired code (2306) an endless loop of SMS requests.",
+    "Asking again is its own state (…:smsCode:again): after the SDK refuses an SMS code the flow asks only "
+    "the code again and goes straight back to the call, instead of asking the new PIN again; every path is in "
+    "the table and the pictures, with no hidden 'do we already have it?' guard.",
+    "A run that failed because the transient retries of a call ran out is resumable at that call "
+    "(Outcome.resumable: its snapshot resumes the same call, the retry counter at 0, every other counter "
+    "kept), because an SDK that could not be reached may be reached later; every other failed end is final. "
+    "A snapshot is accepted only when it describes a configuration a run reaches under its own options, so "
+    "an edited snapshot cannot buy a PIN submission, a restart or a call past its bound.",
+    "The destructive A (remove all enrollments) is made only right after an explicit signal: a blocked "
+    "status at step 2 or FAILED 2317 at a call of the enrollment. A standalone flow never makes it on its "
+    "own.",
+)
 
 COUNTERS = (
     Counter(name="transient_retries", bound="max_transient_retries", words="retries of one call", progress_resets=True),

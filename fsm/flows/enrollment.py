@@ -1,4 +1,4 @@
-"""The enrollment flow: steps 1 to 8, with A and B as recovery (PROTOCOL.md)."""
+"""The enrollment flow: steps 1 to 8, with A and B as recovery (the tutorial's steps)."""
 
 from __future__ import annotations
 
@@ -25,20 +25,27 @@ ENROLLMENT = FlowSpec(
     title="Device enrollment",
     counters=COUNTERS,
     notes=(
-        "Step 2: every blocked spelling (PinBlocked, PINBlocked, AccountBlocked, true) leads to A; "
-        "Unknown is not a blocked signal, so the flow goes on to step 3 (A is destructive).",
-        "Step 3: a null, empty or absent number and FAILED 2307 all mean: no trusted phone number.",
-        "Step 4.1 is taken only when the method is auto and the SDK is 2.1.0 or later; otherwise 4.2.",
-        "Steps 7 and 8 make the same call; the PIN chosen at 7 is sent again at 8 without a new question.",
-        "The smsCode parameter of steps 7 and 8 is sent on iOS only.",
-        "B's SMS code comes from get smscode {type: resetPIN} (reference); the tutorial does not say.",
-        "The tutorial's retry at step 8 is bounded by max_pin_attempts submissions in all, and the "
-        "A -> 3 loop by max_restarts passes, so every run ends.",
-        "A PIN refused by the SDK never resets the PIN count: not after a new SMS code, not after A.",
+        "Step 2: the tutorial names AccountBlocked and PINBlocked, the reference PinBlocked, early docs a "
+        "boolean; every blocked spelling (PinBlocked, PINBlocked, AccountBlocked, true) leads to A. Unknown is "
+        "not a blocked signal, so the flow goes on to step 3, because A is destructive.",
+        "Step 3: the tutorial shows a null number, the reference answers FAILED 2307; a null, empty or absent "
+        "number and FAILED 2307 all mean: no trusted phone number.",
+        "Step 4.1 (enrollWithPhoneNumber, the shortcut) is taken only when the method is auto and the SDK is "
+        "2.1.0 or later, because the call does not exist before 2.1; otherwise 4.2.",
+        "Steps 7 and 8 make the same call, both kept as the tutorial shows them; the PIN chosen at 7 is sent "
+        "again at 8 without a new question.",
+        "The smsCode parameter of steps 7 and 8 is sent on iOS only, as the tutorial says of that API.",
+        "B's SMS code comes from get smscode {type: resetPIN}, the reference's call for it; the tutorial does "
+        "not say where it comes from.",
+        "The tutorial's retry at step 8 has no bound; it is bounded by max_pin_attempts submissions in all, "
+        "counted across A and B, and the A -> 3 loop by max_restarts passes, so every run ends.",
         "Step 6: AlreadyEnrolled and NotEnrolled lead on to a PIN only while a PIN submission is left; when "
         "none is, the flow ends failed (pin_attempts_exhausted) without asking for a PIN it could not send.",
         "An expired SMS code (2306 at step 6) counts as a refused code, so new codes are asked for at most "
-        "max_code_attempts times (RELIABILITY.md E3; the tutorial gives no bound).",
+        "max_code_attempts times (the tutorial gives no bound).",
+        "FAILED 2317 at any call of this flow but A leads to A (remove all enrollments) and back to step 3, at "
+        "most max_restarts times; the tutorial says so of step 8, and 2317 means the same blocked account at any "
+        "step. 2317 at A itself ends the run, since removing again cannot help.",
     ),
     states=(
         call("1", "1", "Check enrollment status", "is_device_activated",
