@@ -1,4 +1,4 @@
-"""Which configurations a straight run of a flow can reach, derived from the flow's table.
+"""Which configurations a run of a flow can reach, derived from the flow's table.
 
 A configuration is a state, the flow's counters, and which of its non-secret slots hold a value (a
 snapshot keeps exactly those; secrets are dropped). :func:`reachable` walks the table breadth first from
@@ -10,6 +10,12 @@ adds one to the edge's counter and to the target's write-ahead counter (when the
 state); a valid answer writes the question's slot and a call keeps its result field on the outcome that
 reads a non-empty string there. ``tests/test_reach.py`` compares the set with the configurations the model
 checker reaches by moving the real machine.
+
+A run may also be saved and resumed, any number of times: a flow resumed where it must ask again for a secret
+its snapshot dropped picks up upstream (``fsm.resumption``), its per-call counts back at 0 and the others kept
+— a configuration a straight run may never reach (step 5 with a PIN already sent, on iOS), yet one a run
+reaches, and whose own snapshot must resume too. The walk adds that pick-up as one more move from every
+state; the tests compare it with the real machine moved from what ``fsm.resume`` gives back.
 
 Counters that never go back to 0 (PIN submissions, refused codes, passes through A, ...) only grow along a
 run, so a configuration is reached, if at all, by a run that never exceeds its values of them:
@@ -25,7 +31,7 @@ from typing import Any
 from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.options import Options
-from fsm.resumption import kept_slots
+from fsm.resumption import kept_slots, resume_state
 from fsm.spec import FlowSpec
 from fsm.validate import producible
 
@@ -91,11 +97,32 @@ def _bounds(flow: FlowSpec, options: Options) -> tuple[int, ...]:
     return tuple(options.bound(c) for c in flow.counters)
 
 
+#: Per state index, where a flow saved there picks up when resumed (fsm.resumption): None when it stays,
+#: else (the state it moves back to, the counter that must be below its bound or -1, the failed state).
+_Pickups = tuple[tuple[int, int, int] | None, ...]
+
+
+def _pickups(table: _Table, dialect: str, platform: str) -> _Pickups:
+    flow = table.flow
+    index = {n: i for i, n in enumerate(table.names)}
+    counters = {c.name: i for i, c in enumerate(flow.counters)}
+    out: list[tuple[int, int, int] | None] = []
+    for state in flow.states:
+        target = state.name if state.terminal else resume_state(flow, state.name, dialect, platform)
+        if target == state.name:
+            out.append(None)
+        else:
+            out.append((index[target], counters[state.counts] if state.counts else -1, index[spec.FAILED]))
+    return tuple(out)
+
+
 def _walk(table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[int, ...] | None,
-          ) -> frozenset[tuple[int, tuple[int, ...], int]]:
-    """Every (state index, counters, held mask) reached, never letting a monotone counter pass its cap."""
+          pickups: _Pickups | None) -> frozenset[tuple[int, tuple[int, ...], int]]:
+    """Every (state index, counters, held mask) reached, never letting a monotone counter pass its cap; with
+    ``pickups``, also where a run saved at any of them and resumed picks up, and what it reaches from there."""
     flow = table.flow
     monotone = table.monotone
+    progress = [i for i, c in enumerate(flow.counters) if c.progress_resets]
     start = (0, (0,) * len(bounds), 0)
     seen = {start}
     todo = [start]
@@ -105,6 +132,19 @@ def _walk(table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[in
         for state, counters, held in todo:
             if terminal[state]:
                 continue
+            pickup = pickups[state] if pickups is not None else None
+            if pickup is not None:  # saved here, resumed: asked again upstream, or failed at the bound (rule 5)
+                back, at, failed = pickup
+                if at >= 0 and counters[at] >= bounds[at]:
+                    config = (failed, counters, held)
+                else:
+                    after = list(counters)
+                    for i in progress:
+                        after[i] = 0
+                    config = (back, tuple(after), held)
+                if config not in seen:
+                    seen.add(config)
+                    nxt.append(config)
             for alts in table.moves[state]:
                 for guard, target, resets, counts, writes in alts:
                     if guard == _SHORTCUT:
@@ -130,10 +170,12 @@ def _walk(table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[in
     return frozenset(seen)
 
 
-def reachable(flow: FlowSpec, options: Options) -> frozenset[Configuration]:
-    """Every configuration a straight run of ``flow`` reaches under ``options`` (linear in the bounds)."""
+def reachable(flow: FlowSpec, options: Options, *, resumed: bool = True) -> frozenset[Configuration]:
+    """Every configuration a run of ``flow`` reaches under ``options`` (linear in the bounds): a straight run,
+    or (``resumed``) a run saved and resumed any number of times, picking up where fsm.resumption says."""
     table = _table(flow)
-    found = _walk(table, options.shortcut_allowed, _bounds(flow, options), None)
+    pickups = _pickups(table, options.dialect, options.platform) if resumed else None
+    found = _walk(table, options.shortcut_allowed, _bounds(flow, options), None, pickups)
     return frozenset((table.names[s], c, frozenset(x for i, x in enumerate(table.slots) if held >> i & 1))
                      for s, c, held in found)
 
@@ -142,13 +184,13 @@ def reachable(flow: FlowSpec, options: Options) -> frozenset[Configuration]:
 #: so that one walk answers for the many configurations of a run, however far each has gone.
 SPAN = 8
 #: Walks kept per flow and options, the widest last.
-_KEPT: dict[tuple[_Table, bool, tuple[int, ...]], list[tuple[tuple[int, ...], frozenset[Any]]]] = {}
+_KEPT: dict[tuple[_Table, bool, tuple[int, ...], str, str], list[tuple[tuple[int, ...], frozenset[Any]]]] = {}
 
 
 def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequence[int],
                  held: Collection[str]) -> bool:
-    """Whether a straight run of ``flow`` under ``options`` reaches ``state`` with exactly ``counters`` and
-    exactly the kept slots ``held`` holding a value."""
+    """Whether a run of ``flow`` under ``options`` (saved and resumed any number of times) reaches ``state``
+    with exactly ``counters`` and exactly the kept slots ``held`` holding a value."""
     table = _table(flow)
     if state not in table.names or len(counters) != len(flow.counters) or not set(held) <= set(table.slots):
         return False
@@ -156,7 +198,7 @@ def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequenc
     if any(type(c) is not int or not 0 <= c <= b for c, b in zip(counters, bounds, strict=True)):
         return False
     want = tuple(counters[i] for i in table.monotone)
-    key = (table, options.shortcut_allowed, bounds)
+    key = (table, options.shortcut_allowed, bounds, options.dialect, options.platform)
     walks = _KEPT.get(key)
     if walks is None:
         if len(_KEPT) >= 32:  # a host using many option sets: forget the oldest
@@ -165,7 +207,8 @@ def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequenc
     found = next((seen for caps, seen in walks if all(w <= c for w, c in zip(want, caps, strict=True))), None)
     if found is None:
         caps = tuple(min(bounds[i], max(w, SPAN)) for w, i in zip(want, table.monotone, strict=True))
-        found = _walk(table, options.shortcut_allowed, bounds, caps)
+        found = _walk(table, options.shortcut_allowed, bounds, caps,
+                      _pickups(table, options.dialect, options.platform))
         walks.append((caps, found))
         del walks[:-4]
     mask = sum(1 << i for i, x in enumerate(table.slots) if x in held)

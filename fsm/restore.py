@@ -1,8 +1,9 @@
 """``fsm.resume``: a flow built back from its snapshot, only where a run could have been.
 
 :func:`fsm.snapshot.read` checks the document's shape; this module then accepts it only when its
-configuration — state, counters, and which non-secret slots hold a value — is one a straight run of the
-flow reaches under the snapshot's own options (:func:`fsm.reach.is_reachable`): an edited or forged
+configuration — state, counters, and which non-secret slots hold a value — is one a run of the flow
+reaches under the snapshot's own options, a run that may itself have been saved and resumed
+(:func:`fsm.reach.is_reachable`): an edited or forged
 snapshot cannot buy a PIN submission, a pass through A or a call past its bound, nor skip a value a later
 call needs. A flow that failed because the transient retries of a call ran out comes back at that call
 (retry counter at 0, every other counter kept); every other end comes back ended. The resumed flow asks

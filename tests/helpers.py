@@ -69,3 +69,25 @@ def reached_with_slots(ex: Explorer, slots: Collection[str]) -> set[tuple[str, t
                 seen.add(nxt)
                 todo.append(nxt)
     return {(ex.state_of(c), ex.counters_of(c), held) for c, held in seen}
+
+
+def reached_when_resumed(ex: Explorer, slots: Collection[str]) -> set[tuple[str, tuple[int, ...], frozenset[str]]]:
+    """What the real machine reaches when a run may be saved and resumed (``fsm.resume``) at any point: the
+    explorer's moves, and from every running configuration the flow ``fsm.resume`` gives back for its
+    snapshot, moved on in turn."""
+    start: tuple[int, frozenset[str]] = (ex.initial, frozenset())
+    seen = {start}
+    todo = [start]
+    while todo:
+        c, held = todo.pop()
+        nexts = [(c + delta, held | {slot for slot, _ in writes if slot in slots})
+                 for _, delta, _, target, writes, _ in ex.plan(c).steps if target >= 0]
+        if not ex.terminal(c):
+            saved = ex.flow_at(c, {slot: SLOTS[slot] for slot in held})
+            resumed = fsm.resume(saved.snapshot())
+            nexts.append((ex.encode(resumed.state, resumed.counters), held))
+        for nxt in nexts:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return {(ex.state_of(c), ex.counters_of(c), held) for c, held in seen}

@@ -7,7 +7,8 @@
   submission was outstanding, fail for lack of PIN submissions). All of it is read off the transcript.
 * What a resume accepts: each snapshot of those runs is edited one field at a time (the state, each counter
   up, down, to 0 and to its bound, each value dropped, added or made invalid, each option); an accepted edit
-  must describe a configuration the model checker's explorer reaches by moving the real machine, and no run
+  must describe a configuration the model checker's explorer reaches by moving the real machine (runs saved
+  and resumed by ``fsm.resume`` included), and no run
   from the resumed flow may submit the PIN, or pass through A, more often than the bounds allow — counted on
   the explorer's graph, not by the flow's counters.
 """
@@ -33,7 +34,7 @@ from fsm.paths import generate
 from fsm.properties import Judge
 from fsm.resumption import kept_slots
 from fsm.transcript import Transcript
-from tests.helpers import reached_with_slots
+from tests.helpers import reached_when_resumed
 
 #: Answers given for "***" in a transcript (valid for each input; the new PIN not an obvious one).
 STAND_IN = {"pinCode": "402718", "oldPIN": "402718", "newPIN": "517093", "smsCode": "802461"}
@@ -244,7 +245,8 @@ class Oracle:
     def __init__(self, name: str, options: dict[str, Any]) -> None:
         self.ex = Explorer(name, make_options(**options))
         self.judge = Judge(self.ex)
-        self.reached = reached_with_slots(self.ex, kept_slots(self.ex.spec))
+        # What a run reaches, saved and resumed any number of times (a resumed flow's snapshot resumes too).
+        self.reached = reached_when_resumed(self.ex, kept_slots(self.ex.spec))
         self.removes = {s.name for s in self.ex.spec.states if s.call == "remove_enrollments"}
         self.seen: dict[Any, tuple[int, int]] = {}
         self.pins: dict[int, int] = {}

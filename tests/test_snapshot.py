@@ -152,17 +152,24 @@ def test_resume_asks_again_for_the_secret_the_step_needs(options: dict[str, Any]
     assert resume_state(fsm.FLOWS["enrollment"], state, "tutorial", options.get("platform", "android")) == expected
 
 
-def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
-    """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
+def enrolled_to_the_pin_question(refused: int) -> Flow:
+    """An enrollment with a trusted phone and an existing PIN, at 8:pinCode after ``refused`` PINs refused."""
     f = fsm.start("enrollment")
     for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
                     ok()):
         f.receive(message)
     f.answer(SMS)
     f.receive(ok(status="AlreadyEnrolled"))
-    for _ in range(2):
+    for _ in range(refused):
         f.answer(PIN)
         f.receive(failed(2308))
+    assert f.state == "8:pinCode"
+    return f
+
+
+def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
+    """Crash while step 8's last allowed PIN is outstanding: counted (write-ahead), so failed on resume."""
+    f = enrolled_to_the_pin_question(2)
     f.answer(PIN)
     assert f.state == "8" and f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] == 3
     g = fsm.resume(f.snapshot())
@@ -362,16 +369,7 @@ def test_stale_response_after_resume_is_refused_as_before() -> None:
 
 def _at_8_pin_question() -> dict[str, Any]:
     """A real snapshot at 8:pinCode after one PIN refused (pin_attempts 1 of 3)."""
-    f = fsm.start("enrollment")
-    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber="0612345678"),
-                    ok()):
-        f.receive(message)
-    f.answer(SMS)
-    f.receive(ok(status="AlreadyEnrolled"))
-    f.answer(PIN)
-    f.receive(failed(2308))
-    assert f.state == "8:pinCode"
-    return f.snapshot()
+    return enrolled_to_the_pin_question(1).snapshot()
 
 
 @pytest.mark.parametrize("state", ["B:request", "8:pinCode", "B", "B:pinCode", "B:smsCode"])
