@@ -1,6 +1,7 @@
 /**
- * Which configurations — a state, the counters, which kept slots hold a value — a straight run of a flow
- * reaches under given options, found by exploring the XState machine itself: from the initial state, every
+ * Which configurations — a state, the counters, which kept slots hold a value — a run of a flow reaches under
+ * given options (saved and resumed any number of times, as Python's `fsm.reach`), found by exploring the XState
+ * machine itself: from the initial state, every
  * event each state node accepts. XState picks the transition each time (its guards read the counters in the
  * machine's context) and applies its `move` action, so it is XState's reading of the export that decides what
  * a resumed snapshot may claim: an independent check of Python's `fsm.reach`, which walks the table.
@@ -10,6 +11,10 @@
  * action carries) is replayed on the configurations alike; each move learned is checked against XState's own
  * next snapshot. As in Python, counters that never go back to 0 only grow along a run, so a configuration is
  * reached, if at all, by a run that never exceeds its values of them: the walk stops there (the "caps").
+ *
+ * A run may be saved and resumed at any point: where the flow must ask again for a secret its snapshot dropped,
+ * it picks up upstream (the export's `resume_state`), its per-call counts at 0, or ends failed when the call it
+ * was at counts on entry and is at its bound. That pick-up is one more move from every state.
  * @module
  */
 
@@ -111,25 +116,40 @@ function explore(doc, moves, caps) {
   const t = tables(doc);
   const bit = bits(doc);
   const monotone = doc.counters.filter((c) => !c.progress_resets).map((c) => c.name);
+  const { options, bounds } = moves.context;
+  const pickups = doc.snapshot.resume_state[options.dialect][options.platform];
   const start = { state: doc.flow.initial, counters: { ...moves.context.counters }, held: 0 };
   const seen = new Set([key(doc, start.state, start.counters, 0)]);
   let todo = [start];
+  const visit = (state, counters, held) => {
+    const k = key(doc, state, counters, held);
+    if (seen.has(k)) return;
+    seen.add(k);
+    next.push({ state, counters, held });
+  };
+  let next = [];
   while (todo.length) {
-    const next = [];
+    next = [];
     for (const { state: name, counters, held } of todo) {
       const state = t.states.get(name);
       if (state.kind === "terminal") continue;
+      // Saved here and resumed: asked again upstream, per-call counts at 0 (or failed at the bound, ./restore.js).
+      if (pickups[name] !== name) {
+        const counts = state.call?.counts ?? null;
+        if (counts !== null && counters[counts] >= bounds[counts]) {
+          visit(doc.snapshot.exhausted_end, counters, held);
+        } else {
+          const after = { ...counters };
+          for (const c of t.progress) after[c] = 0;
+          visit(pickups[name], after, held);
+        }
+      }
       for (const event of moves.machine.root.states[name].ownEvents) {
         const move = moves.move(name, event, counters);
         if (move === null) continue;
         const after = apply(move, counters);
         if (monotone.some((c) => after[c] > caps[c])) continue;
-        const mask = held | writes(doc, state, event, bit);
-        const k = key(doc, move.target, after, mask);
-        if (!seen.has(k)) {
-          seen.add(k);
-          next.push({ state: move.target, counters: after, held: mask });
-        }
+        visit(move.target, after, held | writes(doc, state, event, bit));
       }
     }
     if (seen.size > LIMIT) throw new RangeError(`more than ${LIMIT} configurations`);
@@ -164,8 +184,8 @@ function movesFor(doc, options, optionsKey) {
 }
 
 /**
- * Whether a straight run under `options` reaches `state` with exactly `counters` and exactly the kept slots
- * `held` holding a value.
+ * Whether a run under `options` (saved and resumed any number of times) reaches `state` with exactly `counters`
+ * and exactly the kept slots `held` holding a value.
  * @param {any} doc
  * @param {Record<string, string|number>} options checked options
  * @param {string} state

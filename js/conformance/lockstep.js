@@ -109,6 +109,11 @@ export async function resumeBoth(documents, bridge, snapshot, steps) {
     if (n === 0) {
       const { snapshot: again } = await bridge.result("snapshot", { session });
       if (!isDeepStrictEqual(flow.snapshot(), again)) problems.push(`resumed snapshots differ: ${JSON.stringify(flow.snapshot())} ${JSON.stringify(again)}`);
+      if (steps > 0) { // a resumed flow's own snapshot resumes too, alike
+        const twice = await resumeBoth(documents, bridge, again, 0);
+        if (!twice.accepted) problems.push("a resumed flow's snapshot is refused");
+        problems.push(...twice.problems.map((p) => `resumed twice: ${p}`));
+      }
     }
     if (flow.action === null || n >= steps) break;
     const input = driven(flow.document, flow.action, n);
