@@ -14,17 +14,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import checker, imports, memory, snapshots, step
+from benchmarks import checker, imports, memory, snapshots, step, xstate
 from benchmarks.bench_check import LIMIT
 from fsm.cli.files import UsageError, output_file
 from fsm.flows import FLOWS
 
 FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "shared": 10_000, "time": 5_000,
         "mem_rounds": 3, "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT,
-        "flows": None}
+        "flows": None, "xstate": 3_500, "xstate_rounds": 9}
 QUICK = {"step": 700, "step_rounds": 3, "many": 500, "sample": 20, "shared": 100, "time": 200, "mem_rounds": 1,
          "snap": 20, "snap_rounds": 1, "imports": 3, "pins": (3, 6), "limit": 5_000,
-         "flows": ("remove-enrollments", "reset-pin"), "versus": ("reset-pin", (3,), 1, False)}
+         "flows": ("remove-enrollments", "reset-pin"), "versus": ("reset-pin", (3,), 1, False), "xstate": 200,
+         "xstate_rounds": 1}
 
 
 def machine() -> dict[str, str]:
@@ -48,6 +49,8 @@ def run(sizes: dict[str, Any], say: Any) -> dict[str, Any]:
     measured = step.measure(sizes["step"], sizes["step_rounds"])
     out["step"] = {k: v * 1e6 for k, v in measured.items() if k != "ratio"}
     out["step_ratio"] = measured["ratio"]
+    say("a step through XState (js/) ...")
+    out["xstate"] = xstate.measure(sizes["xstate"], sizes["xstate_rounds"])
     say("new flows and memory ...")
     out["flows"] = memory.measure({k: sizes[k] for k in ("many", "sample", "shared", "time")}, sizes["mem_rounds"])
     say("snapshot + resume ...")
@@ -74,6 +77,12 @@ def table(r: dict[str, Any]) -> str:
     lines.append(f"{'  raw transitions trigger':<44} {s['transitions']:>9.2f} {1:>14.2f}x")
     lines.append(f"{'  hand-written dict dispatch (floor)':<44} {s['dict']:>9.2f} "
                  f"{s['dict'] / s['transitions']:>14.2f}x")
+    lines.append("")
+    x = r["xstate"]
+    head = f"the same steps from the export (js/, Node {x['node']})"
+    lines.append(f"{head:<44} {'µs/step':>9} {'vs engine':>15}")
+    lines.append(f"{'  XState: flow.receive(msg); flow.action':<44} {x['xstate_us']:>9.2f} {x['ratio']:>14.2f}x")
+    lines.append(f"{'  Python engine, measured alongside':<44} {x['engine_us']:>9.2f} {1:>14.2f}x")
     lines.append("")
     f = r["flows"]
     eng = f["engine"]

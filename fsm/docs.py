@@ -20,10 +20,10 @@ from fsm.diagrams import call_words, machine_edges, mermaid_views, param_words, 
 from fsm.flows import FLOWS
 from fsm.flows.common import NOTES
 from fsm.inputs import PATTERNS, RULES
-from fsm.machine import REASK, compiled
+from fsm.machine import compiled
 from fsm.options import BOUNDS, SHORTCUT_SINCE, Options
 from fsm.secret import SECRET_NAMES
-from fsm.spec import FlowSpec, State
+from fsm.spec import REASK, FlowSpec, State
 from fsm.validate import required_sdk
 
 #: The file ``fsm docs`` writes in its output directory.

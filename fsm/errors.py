@@ -7,6 +7,12 @@ This module imports nothing from fsm.
 
 from __future__ import annotations
 
+#: The text of a :class:`MalformedMessage` (``where`` is ``"step 8: "`` when the step is known, else empty).
+MALFORMED_TEXT = "{where}malformed message: {field}: {problem}"
+MALFORMED_WHERE = "step {step}: "
+#: What is said of an exception the port raised: its class name only (its text may hold a secret).
+PORT_RAISED = "the port raised {name}"
+
 
 class FsmError(Exception):
     """Base of every error fsm raises on purpose."""
@@ -51,8 +57,8 @@ class MalformedMessage(FsmError):
         self.field = field
         self.problem = problem
         self.step = step
-        where = f"step {step}: " if step is not None else ""
-        super().__init__(f"{where}malformed message: {field}: {problem}")
+        where = MALFORMED_WHERE.format(step=step) if step is not None else ""
+        super().__init__(MALFORMED_TEXT.format(where=where, field=field, problem=problem))
 
     def at_step(self, step: str) -> MalformedMessage:
         """The same error, located at ``step``."""
@@ -82,7 +88,7 @@ class PortError(FsmError):
     def __init__(self, original: str, *, transient: bool = False) -> None:
         self.original = original
         self.transient = transient
-        super().__init__(f"the port raised {original}")
+        super().__init__(PORT_RAISED.format(name=original))
 
 
 class SnapshotInvalid(FsmError, ValueError):

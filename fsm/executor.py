@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from fsm import spec
+from fsm.classify import classify_exception
 from fsm.errors import FlowStateError, PortError
 from fsm.machine import Flow, Outcome, start
 from fsm.messages import Call, Question
@@ -133,7 +134,7 @@ def drive(
 def port_failed(exc: Exception) -> tuple[None, Exception]:
     """What a runner sends to :func:`drive` when the port raised ``exc``: a stand-in that keeps only its class
     name and whether it is transient (its text, arguments, chain and frames may hold a secret)."""
-    return None, PortError(type(exc).__name__, transient=isinstance(exc, ConnectionError | TimeoutError))
+    return None, PortError(type(exc).__name__, transient=classify_exception(exc) == spec.TRANSIENT)
 
 
 def asked(person: Person, question: Question) -> Any:

@@ -21,7 +21,15 @@ import transitions
 from fsm import spec
 from fsm.catalog import CATALOG, Entry
 from fsm.classify import classify, classify_exception
-from fsm.errors import DefinitionError, FlowStateError, MalformedMessage, OptionError, PortError, UnknownFlow
+from fsm.errors import (
+    PORT_RAISED,
+    DefinitionError,
+    FlowStateError,
+    MalformedMessage,
+    OptionError,
+    PortError,
+    UnknownFlow,
+)
 from fsm.flows import FLOWS
 from fsm.inputs import valid
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, new_call, new_question, parse_message
@@ -29,11 +37,9 @@ from fsm.options import Options, make_options
 from fsm.records import methods
 from fsm.resumption import at_bound, resume_state, retry_state
 from fsm.secret import MASK, SECRET_NAMES, Secret, hide
-from fsm.spec import CAUSE_WORDS, Edge, FlowSpec, State
+from fsm.spec import CAUSE_WORDS, REASK, Edge, FlowSpec, State
 from fsm.validate import problems, required_sdk
 
-#: Outcomes after which a question is asked again; ``Question.why`` names them.
-REASK = frozenset({spec.INVALID, "sms_invalid", "pin_rejected", "same_pin"})
 #: Questions up to this attempt are made once per flow kind and shared (later ones are rare).
 QUESTIONS_KEPT = 8
 
@@ -117,7 +123,7 @@ class Compiled:
         self.since = required_sdk(flow)
         #: The outcomes each state handles (its edges' outcomes).
         self.handles: dict[str, frozenset[str]] = {s.name: frozenset(s.outcomes()) for s in flow.states}
-        self.invalid_index = self.counter_index.get("invalid_answers")
+        self.invalid_index = self.counter_index.get(spec.INVALID_ANSWERS)
         self.tallies = {s.name: self.counter_index[s.tally] if s.tally else None for s in flow.states}
         #: Questions made so far, by (state, attempt, why): they are the same for every flow.
         self.questions: dict[tuple[str, int, str | None], Question] = {}
@@ -173,11 +179,15 @@ class Compiled:
 
     def _move(self, source: State, edge: Edge) -> _Move:
         """What taking ``edge`` does to a flow, worked out once."""
-        own = self.counter_index[edge.count] if edge.count is not None else None
-        resets = tuple(i for i in self.progress if i != own)
-        end = (edge.cause, edge.code) if self.states[edge.target].terminal else None
+        reset, _ = self.spec.effects(source, edge)
+        resets = tuple(self.counter_index[n] for n in reset)
         counts = self._effect(source, edge)
+        end = (edge.cause, edge.code) if self.states[edge.target].terminal else None
         return (source, edge.target, bool(counts or resets), counts, resets, end, self.slots.get(source.name, ()))
+
+    def _effect(self, source: State, edge: Edge) -> tuple[int, ...]:
+        """Indices of the counters to add one to when ``edge`` is taken (FlowSpec.effects)."""
+        return tuple(self.counter_index[n] for n in self.spec.effects(source, edge)[1])
 
     def _guard(self, edge: Edge) -> Callable[[Any], bool]:
         guard = edge.guard
@@ -188,15 +198,6 @@ class Compiled:
         counter = self.spec.counters[index]
         return lambda ev: bool(ev.model.counters[index] < ev.model.options.bound(counter))
 
-    def _effect(self, source: State, edge: Edge) -> tuple[int, ...]:
-        """Indices of the counters to add one to when ``edge`` is taken."""
-        out = []
-        if edge.count is not None:
-            out.append(self.counter_index[edge.count])
-        target = self.states[edge.target]
-        if target.counts is not None and target.name != source.name:
-            out.append(self.counter_index[target.counts])
-        return tuple(out)
 
 
 def _shortcut(ev: Any) -> bool:
@@ -423,7 +424,7 @@ class Flow:
         if outcome == spec.MALFORMED:
             detail = str(exc)
         else:
-            detail = f"the port raised {exc.original if isinstance(exc, PortError) else type(exc).__name__}"
+            detail = PORT_RAISED.format(name=exc.original if isinstance(exc, PortError) else type(exc).__name__)
         self._fire(outcome, None, detail)
 
     def answer(self, value: object) -> None:
@@ -504,15 +505,15 @@ class Flow:
             return None
         cause, code, detail = self._end or (None, None, "")
         words = CAUSE_WORDS.get(cause or "", "")
-        if detail and cause in ("malformed_message", "port_error"):
+        if detail and cause in spec.DETAILED_CAUSES:
             words = detail
         last_step = self.trace[-1].step if self.trace else self.spec.initial
         if self.state in spec.SUCCESS_TERMINALS:
-            reason = f"{self.spec.title}: {self.state}"
+            reason = spec.REASON_SUCCESS.format(title=self.spec.title, state=self.state)
         else:
-            reason = f"{self.state} at step {last_step}: {words}"
+            reason = spec.REASON_FAILURE.format(state=self.state, step=last_step, words=words)
             if code is not None:
-                reason += f" (SDK error {code})"
+                reason += spec.REASON_CODE.format(code=code)
         return Outcome(flow=self.name, state=self.state, error_code=None if self.state in spec.SUCCESS_TERMINALS
                        else code, reason=reason, cause=cause, trace=tuple(self.trace),
                        resumable=self._resumable(cause))

@@ -14,9 +14,16 @@ from fsm.records import methods
 from fsm.spec import Counter
 
 METHODS = ("auto", "full")
-_VERSION = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})(?:\.([0-9]{1,3}))?")
-#: The shortcut (step 4.1, enrollWithPhoneNumber) exists from this SDK version on.
+#: What ``sdk_version`` must look like (matched in full): major.minor, maybe .patch.
+VERSION_PATTERN = r"([0-9]{1,3})\.([0-9]{1,3})(?:\.([0-9]{1,3}))?"
+_VERSION = re.compile(VERSION_PATTERN)
+#: The oldest SDK the enrollment APIs exist in.
+MIN_SDK = (2, 0, 0)
+#: The shortcut (step 4.1, enrollWithPhoneNumber) is taken with this method, from this SDK version on.
+SHORTCUT_METHOD = "auto"
 SHORTCUT_SINCE = (2, 1, 0)
+#: The values accepted for each option that is a choice.
+CHOICES: dict[str, tuple[str, ...]] = {"platform": PLATFORMS, "method": METHODS, "dialect": DIALECTS}
 #: (lowest, highest) accepted for each bound.
 BOUNDS = {
     "max_pin_attempts": (1, 1000),
@@ -34,12 +41,14 @@ def parse_version(text: object) -> tuple[int, int, int]:
     if m is None:
         raise OptionError("sdk_version", "must look like '2.3.0'")
     version = (int(m[1]), int(m[2]), int(m[3] or 0))
-    if version < (2, 0, 0):
+    if version < MIN_SDK:
         raise OptionError("sdk_version", "the enrollment APIs exist from SDK 2.0 on")
     return version
 
 
-def _choice(name: str, allowed: tuple[str, ...]) -> Any:
+def _choice(name: str) -> Any:
+    allowed = CHOICES[name]
+
     def check(_: object, __: object, value: object) -> None:
         if type(value) is not str or value not in allowed:
             raise OptionError(name, f"must be one of {', '.join(allowed)}")
@@ -62,10 +71,10 @@ def _bound(name: str) -> Any:
 class Options:
     """The options of one run."""
 
-    platform: str = attrs.field(default="android", validator=_choice("platform", PLATFORMS))
+    platform: str = attrs.field(default="android", validator=_choice("platform"))
     sdk_version: str = attrs.field(default="2.3.0")
-    method: str = attrs.field(default="auto", validator=_choice("method", METHODS))
-    dialect: str = attrs.field(default="tutorial", validator=_choice("dialect", DIALECTS))
+    method: str = attrs.field(default="auto", validator=_choice("method"))
+    dialect: str = attrs.field(default="tutorial", validator=_choice("dialect"))
     max_pin_attempts: int = attrs.field(default=3, validator=_bound("max_pin_attempts"))
     max_code_attempts: int = attrs.field(default=3, validator=_bound("max_code_attempts"))
     max_restarts: int = attrs.field(default=1, validator=_bound("max_restarts"))
@@ -79,7 +88,7 @@ class Options:
     @property
     def shortcut_allowed(self) -> bool:
         """The shortcut (4.1): method ``auto`` and SDK 2.1.0 or later."""
-        return self.method == "auto" and self.sdk >= SHORTCUT_SINCE
+        return self.method == SHORTCUT_METHOD and self.sdk >= SHORTCUT_SINCE
 
     def bound(self, counter: Counter) -> int:
         """The bound of ``counter`` under these options."""

@@ -4,7 +4,8 @@ Each path is the shortest run (over the explored configuration graph, so it
 is a run the real machine makes) to an edge ``(state, outcome, target)`` no
 earlier path has taken, then the shortest way from there to an end. Edges the
 options rule out (4.2 while the shortcut is allowed) are taken under the
-other method. Every path is a transcript that :func:`fsm.transcript.replay`
+other method. Then each fault input (:data:`FAULTS`) no path gives yet gets
+a path of its own. Every path is a transcript that :func:`fsm.transcript.replay`
 runs to the recorded outcome.
 """
 
@@ -14,16 +15,25 @@ from collections import deque
 
 import attrs
 
-from fsm.errors import OptionError
+from fsm import spec
+from fsm.catalog import CATALOG
+from fsm.classify import classify, classify_exception
+from fsm.environment import Input
+from fsm.errors import MalformedMessage, OptionError
 from fsm.explore import Explorer
 from fsm.flows import FLOWS
+from fsm.messages import parse_message
 from fsm.options import BOUNDS, Options, make_options
-from fsm.spec import FlowSpec
-from fsm.transcript import Transcript
+from fsm.spec import FlowSpec, State
+from fsm.transcript import Transcript, replay
 from fsm.witness import run_path
 
 EdgeKey = tuple[str, str, str]  # source state, outcome, target state
 Path = tuple[tuple[int, int], ...]
+#: Inputs the transcripts of a flow give at least once, though another input took the same edge first: each
+#: exception the port may raise and each kind of malformed message (a runtime replaying the transcripts in
+#: another language must read each of them).
+FAULTS = ("ConnectionError", "RuntimeError", "malformed: status missing", "malformed: result field of the wrong type")
 
 
 def machine_edges(flow: FlowSpec) -> set[EdgeKey]:
@@ -102,6 +112,42 @@ def _to_end(ex: Explorer, order: list[int]) -> dict[int, tuple[int, int]]:
     return hop
 
 
+def _reading(state: State, inp: Input) -> str:
+    """The outcome the flow reads an input of a call state as."""
+    if inp.kind == "raise":
+        assert inp.exc is not None
+        return classify_exception(inp.exc("simulated failure"))
+    assert state.call is not None
+    try:
+        return classify(state, CATALOG[state.call], parse_message(inp.message))
+    except MalformedMessage:
+        return spec.MALFORMED
+
+
+def _faults(made: list[tuple[Explorer, list[tuple[int, int]]]]) -> list[Transcript]:
+    """For each input of :data:`FAULTS` no path gives, a path that gives it instead of an input read as the same
+    outcome at the same call (the machine moves alike, so the run goes on as the original did). A transcript
+    that would not replay is not kept (a malformed secret result field is written masked)."""
+    used = {ex.inputs[ex.state_of(c)][k].label for ex, path in made for c, k in path}
+    out = []
+    for fault in FAULTS:
+        for ex, path in made:
+            if fault in used:
+                break
+            for n, (c, k) in enumerate(path):
+                state = ex.spec.state(ex.state_of(c))
+                inputs = ex.inputs.get(state.name, ())
+                alt = next((a for a, inp in enumerate(inputs) if inp.label == fault), None)
+                if state.kind != "call" or alt is None or _reading(state, inputs[alt]) != _reading(state, inputs[k]):
+                    continue
+                transcript = run_path(ex, (*path[:n], (c, alt), *path[n + 1:]))[0]
+                if replay(transcript).ok:
+                    out.append(transcript)
+                    used.add(fault)
+                    break
+    return out
+
+
 def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], Coverage]:
     """Transcripts that together take every edge the flow's machine can take, and the coverage they reach."""
     spec_ = FLOWS[flow] if isinstance(flow, str) else flow
@@ -109,6 +155,7 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
     covered: set[EdgeKey] = set()
     visited: set[str] = set()
     out: list[Transcript] = []
+    made: list[tuple[Explorer, list[tuple[int, int]]]] = []
     for opts in _variants(options):
         if covered == edges:
             break
@@ -138,6 +185,8 @@ def generate(flow: FlowSpec | str, options: Options) -> tuple[list[Transcript], 
                     covered.add(_label(ex, i, o, j))
                     visited.update((ex.state_of(i), ex.state_of(j)))
                 out.append(run_path(ex, tuple(path))[0])
+                made.append((ex, path))
+    out += _faults(made)
     names = [s.name for s in spec_.states]
     cov = Coverage(
         states=sum(1 for n in names if n in visited), states_total=len(names),

@@ -20,13 +20,12 @@ state; the tests compare it with the real machine moved from what ``fsm.resume``
 Counters that never go back to 0 (PIN submissions, refused codes, passes through A, ...) only grow along a
 run, so a configuration is reached, if at all, by a run that never exceeds its values of them:
 :func:`is_reachable` explores only below those values, which keeps it small when a bound is large
-(``max_pin_attempts`` 1000 explores no more than 3 when the configuration has sent 2 PINs).
+(``max_pin_attempts`` 1000 explores no further than 4 PIN submissions when the configuration has sent 2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from fsm import spec
 from fsm.catalog import CATALOG
@@ -38,15 +37,26 @@ from fsm.validate import producible
 #: A configuration: the state, the counters (in the flow's order), the kept slots holding a value.
 Configuration = tuple[str, tuple[int, ...], frozenset[str]]
 #: One alternative of an outcome: guard (-1 none, -2 the shortcut, else a counter's index), target, counter
-#: indices reset then counted, and the mask of the slots it writes.
-_Alt = tuple[int, int, tuple[int, ...], tuple[int, ...], int]
+#: indices reset then counted, the mask of the slots it writes, and the per-call counter it repeats the state
+#: counting (-1 when it is not such a loop).
+_Alt = tuple[int, int, tuple[int, ...], tuple[int, ...], int, int]
 _NONE, _SHORTCUT = -1, -2
 #: Configurations explored at most by one call (a guard against a flow whose bounds make it explode).
 LIMIT = 2_000_000
+#: A walked configuration: state index, counters, mask of the kept slots held.
+_Config = tuple[int, tuple[int, ...], int]
 
 
 class _Table:
-    """The flow's edges laid out for the walk: per state index, per outcome, the alternatives in order."""
+    """The flow's edges laid out for the walk: per state index, per outcome, the alternatives in order.
+
+    A per-call counter (retries of one call, invalid answers in a row: ``progress_resets``) is counted only by
+    an edge that stays in its state, guarded by that counter, and goes back to 0 on any other edge. So a state
+    holding it at k is reached exactly when the state is reached with it at 0 and its loop can be taken k
+    times: the walk keeps such counters at 0 and notes which loops each configuration can take, which keeps it
+    the same size whatever their bounds (``max_code_attempts`` 1000 costs no more than 3). When a definition
+    counts one otherwise, the walk takes every value instead (``collapse`` false).
+    """
 
     def __init__(self, flow: FlowSpec) -> None:
         self.flow = flow
@@ -55,10 +65,12 @@ class _Table:
         counters = {c.name: i for i, c in enumerate(flow.counters)}
         self.slots = sorted(kept_slots(flow))
         bit = {slot: 1 << i for i, slot in enumerate(self.slots)}
-        progress = [i for i, c in enumerate(flow.counters) if c.progress_resets]
+        self.progress = tuple(i for i, c in enumerate(flow.counters) if c.progress_resets)
         #: Counters no edge resets: they only grow along a run.
         self.monotone = tuple(i for i, c in enumerate(flow.counters) if not c.progress_resets)
+        self.terminal = [s.terminal for s in flow.states]
         self.moves: list[list[list[_Alt]]] = []
+        self.collapse = True
         for state in flow.states:
             per_outcome: list[list[_Alt]] = []
             for outcome in producible(state):
@@ -66,18 +78,23 @@ class _Table:
                 for edge in state.alternatives(outcome):
                     guard = edge.guard
                     g = _NONE if guard is None else _SHORTCUT if guard == spec.SHORTCUT else counters[guard.name]
-                    own = counters[edge.count] if edge.count is not None else None
-                    counts = [] if own is None else [own]
-                    target = flow.state(edge.target)
-                    if target.counts is not None and target.name != state.name:
-                        counts.append(counters[target.counts])
+                    resets, counts = flow.effects(state, edge)
+                    loop = -1
+                    for name in counts:
+                        if counters[name] in self.progress:
+                            if edge.target == state.name and g == counters[name] and len(counts) == 1:
+                                loop = counters[name]
+                            else:
+                                self.collapse = False
+                    if g in self.progress and loop != g:
+                        self.collapse = False
                     writes = 0
                     if state.kind == "question" and outcome == spec.ANSWERED and state.slot in bit:
                         writes = bit[state.slot]
                     elif state.call is not None and outcome == CATALOG[state.call].output.any_string:
                         writes = sum(bit[k] for k in state.keep if k in bit)
-                    alts.append((g, index[edge.target], tuple(i for i in progress if i != own), tuple(counts),
-                                 writes))
+                    alts.append((g, index[edge.target], tuple(counters[n] for n in resets),
+                                 tuple(counters[n] for n in counts), writes, loop))
                 per_outcome.append(alts)
             self.moves.append(per_outcome)
 
@@ -116,75 +133,113 @@ def _pickups(table: _Table, dialect: str, platform: str) -> _Pickups:
     return tuple(out)
 
 
-def _walk(table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[int, ...] | None,
-          pickups: _Pickups | None) -> frozenset[tuple[int, tuple[int, ...], int]]:
-    """Every (state index, counters, held mask) reached, never letting a monotone counter pass its cap; with
-    ``pickups``, also where a run saved at any of them and resumed picks up, and what it reaches from there."""
-    flow = table.flow
-    monotone = table.monotone
-    progress = [i for i, c in enumerate(flow.counters) if c.progress_resets]
-    start = (0, (0,) * len(bounds), 0)
-    seen = {start}
-    todo = [start]
-    terminal = [s.terminal for s in flow.states]
-    while todo:
-        nxt: list[tuple[int, tuple[int, ...], int]] = []
-        for state, counters, held in todo:
-            if terminal[state]:
+class _Walk:
+    """Every configuration reached (per-call counters at 0 when the table allows it), and for each the
+    per-call counters whose loop it can take."""
+
+    def __init__(self, table: _Table, shortcut: bool, bounds: tuple[int, ...], caps: tuple[int, ...] | None,
+                 pickups: _Pickups | None) -> None:
+        self.table, self.bounds = table, bounds
+        self.loops: dict[_Config, set[int]] = {}
+        collapse = table.collapse
+        start: _Config = (0, (0,) * len(bounds), 0)
+        seen = {start}
+        todo = [start]
+
+        def add(config: _Config) -> None:
+            if caps is not None and any(config[1][i] > caps[n] for n, i in enumerate(table.monotone)):
+                return
+            if config not in seen:
+                seen.add(config)
+                todo.append(config)
+
+        while todo:
+            config = todo.pop()
+            state, counters, held = config
+            if table.terminal[state]:
                 continue
+            for alts in table.moves[state]:
+                now = counters
+                alt = self._taken(alts, now, shortcut)
+                if alt is not None and collapse and alt[5] >= 0:  # a loop: taken 1..bound times, then what?
+                    self.loops.setdefault(config, set()).add(alt[5])
+                    after = list(counters)
+                    after[alt[5]] = bounds[alt[5]]
+                    now = tuple(after)
+                    alt = self._taken(alts, now, shortcut)
+                if alt is None:
+                    continue
+                _, target, resets, counts, writes, _ = alt
+                after = list(now)
+                for i in resets:
+                    after[i] = 0
+                for i in counts:
+                    after[i] += 1
+                add((target, tuple(after), held | writes))
             pickup = pickups[state] if pickups is not None else None
             if pickup is not None:  # saved here, resumed: asked again upstream, or failed at the bound (rule 5)
                 back, at, failed = pickup
-                if at >= 0 and counters[at] >= bounds[at]:
-                    config = (failed, counters, held)
+                if at >= 0 and counters[at] >= bounds[at]:  # failed as saved: its per-call counts kept too
+                    ended = (failed, counters, held)
+                    add(ended)
+                    if config in self.loops:
+                        self.loops.setdefault(ended, set()).update(self.loops[config])
                 else:
                     after = list(counters)
-                    for i in progress:
+                    for i in table.progress:
                         after[i] = 0
-                    config = (back, tuple(after), held)
-                if config not in seen:
-                    seen.add(config)
-                    nxt.append(config)
-            for alts in table.moves[state]:
-                for guard, target, resets, counts, writes in alts:
-                    if guard == _SHORTCUT:
-                        if not shortcut:
-                            continue
-                    elif guard >= 0 and counters[guard] >= bounds[guard]:
-                        continue
+                    add((back, tuple(after), held))
+            if len(seen) > LIMIT:
+                raise OverflowError(f"more than {LIMIT} configurations")
+        self.seen = seen
+
+    def _taken(self, alts: list[_Alt], counters: tuple[int, ...], shortcut: bool) -> _Alt | None:
+        """The first alternative whose guard holds (the edge the machine takes)."""
+        for alt in alts:
+            guard = alt[0]
+            if guard == _SHORTCUT:
+                if shortcut:
+                    return alt
+            elif guard < 0 or counters[guard] < self.bounds[guard]:
+                return alt
+        return None
+
+    def has(self, state: int, counters: tuple[int, ...], held: int) -> bool:
+        if (state, counters, held) in self.seen:
+            return True
+        looped = [i for i in self.table.progress if counters[i]]
+        if len(looped) != 1:
+            return False
+        base = list(counters)
+        base[looped[0]] = 0
+        return looped[0] in self.loops.get((state, tuple(base), held), ())
+
+    def every(self) -> set[_Config]:
+        out = set(self.seen)
+        for (state, counters, held), looped in self.loops.items():
+            for i in looped:
+                for k in range(1, self.bounds[i] + 1):
                     after = list(counters)
-                    for i in resets:
-                        after[i] = 0
-                    for i in counts:
-                        after[i] += 1
-                    if caps is not None and any(after[i] > caps[n] for n, i in enumerate(monotone)):
-                        break
-                    config = (target, tuple(after), held | writes)
-                    if config not in seen:
-                        seen.add(config)
-                        nxt.append(config)
-                    break  # the first alternative whose guard holds is the edge taken
-        if len(seen) > LIMIT:
-            raise OverflowError(f"more than {LIMIT} configurations")
-        todo = nxt
-    return frozenset(seen)
+                    after[i] = k
+                    out.add((state, tuple(after), held))
+        return out
 
 
 def reachable(flow: FlowSpec, options: Options, *, resumed: bool = True) -> frozenset[Configuration]:
-    """Every configuration a run of ``flow`` reaches under ``options`` (linear in the bounds): a straight run,
-    or (``resumed``) a run saved and resumed any number of times, picking up where fsm.resumption says."""
+    """Every configuration a run of ``flow`` reaches under ``options``: a straight run, or (``resumed``) a run
+    saved and resumed any number of times, picking up where fsm.resumption says."""
     table = _table(flow)
     pickups = _pickups(table, options.dialect, options.platform) if resumed else None
-    found = _walk(table, options.shortcut_allowed, _bounds(flow, options), None, pickups)
+    walk = _Walk(table, options.shortcut_allowed, _bounds(flow, options), None, pickups)
     return frozenset((table.names[s], c, frozenset(x for i, x in enumerate(table.slots) if held >> i & 1))
-                     for s, c, held in found)
+                     for s, c, held in walk.every())
 
 
 #: A configuration is checked by a walk that goes at least this far in each growing counter (or to its bound),
 #: so that one walk answers for the many configurations of a run, however far each has gone.
-SPAN = 8
+SPAN = 4
 #: Walks kept per flow and options, the widest last.
-_KEPT: dict[tuple[_Table, bool, tuple[int, ...], str, str], list[tuple[tuple[int, ...], frozenset[Any]]]] = {}
+_KEPT: dict[tuple[_Table, bool, tuple[int, ...], str, str], list[tuple[tuple[int, ...], _Walk]]] = {}
 
 
 def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequence[int],
@@ -204,15 +259,15 @@ def is_reachable(flow: FlowSpec, options: Options, state: str, counters: Sequenc
         if len(_KEPT) >= 32:  # a host using many option sets: forget the oldest
             del _KEPT[next(iter(_KEPT))]
         walks = _KEPT[key] = []
-    found = next((seen for caps, seen in walks if all(w <= c for w, c in zip(want, caps, strict=True))), None)
+    found = next((walk for caps, walk in walks if all(w <= c for w, c in zip(want, caps, strict=True))), None)
     if found is None:
         caps = tuple(min(bounds[i], max(w, SPAN)) for w, i in zip(want, table.monotone, strict=True))
-        found = _walk(table, options.shortcut_allowed, bounds, caps,
+        found = _Walk(table, options.shortcut_allowed, bounds, caps,
                       _pickups(table, options.dialect, options.platform))
         walks.append((caps, found))
         del walks[:-4]
     mask = sum(1 << i for i, x in enumerate(table.slots) if x in held)
-    return (table.names.index(state), tuple(counters), mask) in found
+    return found.has(table.names.index(state), tuple(counters), mask)
 
 
 __all__ = ["Configuration", "is_reachable", "reachable"]

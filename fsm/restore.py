@@ -22,7 +22,7 @@ from fsm import spec
 from fsm.errors import SnapshotInvalid
 from fsm.machine import Flow, TraceEntry, compiled
 from fsm.reach import is_reachable
-from fsm.resumption import at_bound, resume_state, retry_state
+from fsm.resumption import EXHAUSTED_CAUSE, at_bound, resume_state, retry_state
 from fsm.snapshot import read
 
 
@@ -78,7 +78,7 @@ def _pick_up(flow: Flow) -> None:
     current = flow.current
     bounds = [options.bound(c) for c in flow.spec.counters]
     if at_bound(current, flow.counters, bounds, flow._c.counter_index):
-        cause = f"{current.counts}_exhausted"
+        cause = EXHAUSTED_CAUSE.format(counter=current.counts)
         flow.state = spec.FAILED
         flow._end = (cause if cause in spec.CAUSE_WORDS else None, None, "")
         flow._last = ("", None, spec.FAILED)

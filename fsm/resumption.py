@@ -34,6 +34,8 @@ from fsm.spec import FlowSpec, State
 
 #: The cause of the one failed end a retry can fix.
 RETRY_CAUSE = "transient_retries_exhausted"
+#: The cause of a resumed flow that ends because its call counted on entry is at its bound (rule 5).
+EXHAUSTED_CAUSE = "{counter}_exhausted"
 
 
 def secret_slots(flow: FlowSpec) -> frozenset[str]:
@@ -141,5 +143,5 @@ def retry_state(flow: FlowSpec, cause: str | None, last: str | None) -> State | 
     return state if state.kind == "call" and ends_here else None
 
 
-__all__ = ["RETRY_CAUSE", "at_bound", "kept_slots", "live_secrets", "resume_state", "retry_state",
+__all__ = ["EXHAUSTED_CAUSE", "RETRY_CAUSE", "at_bound", "kept_slots", "live_secrets", "resume_state", "retry_state",
            "secret_slots"]

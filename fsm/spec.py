@@ -40,6 +40,10 @@ ANSWERED = "answered"
 INVALID = "invalid"
 CANCEL = "cancel"
 FORGOT_PIN = "forgot_pin"
+#: Outcomes after which a question is asked again; ``Question.why`` names the one that led back to it.
+REASK = frozenset({INVALID, "sms_invalid", "pin_rejected", "same_pin"})
+#: The counter of invalid answers in a row: every question's attempt number counts it.
+INVALID_ANSWERS = "invalid_answers"
 
 #: Plain words for every outcome, for diagrams, docs, reasons and questions.
 OUTCOME_WORDS: Mapping[str, str] = {
@@ -197,6 +201,11 @@ class State:
     def alternatives(self, outcome: str) -> tuple[Edge, ...]:
         return tuple(e for e in self.edges if e.outcome == outcome)
 
+    @property
+    def attempt_counters(self) -> tuple[str, ...]:
+        """The counters a question's attempt number adds to 1: invalid answers in a row, then its tally."""
+        return (INVALID_ANSWERS,) + ((self.tally,) if self.tally is not None else ())
+
 
 @methods
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -226,6 +235,27 @@ class FlowSpec:
                 return c
         raise KeyError(name)
 
+    def effects(self, source: State, edge: Edge) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What taking ``edge`` from ``source`` does to the counters: (names reset to 0, names added one to).
+
+        The edge's own ``count``, and the target's write-ahead ``counts`` when the edge enters it from another
+        state, are added one to; every counter that ``progress_resets`` goes back to 0 unless this edge counts
+        it (the reset comes first).
+        """
+        counted = [edge.count] if edge.count is not None else []
+        target = self.state(edge.target)
+        if target.counts is not None and target.name != source.name:
+            counted.append(target.counts)
+        resets = tuple(c.name for c in self.counters if c.progress_resets and c.name != edge.count)
+        return resets, tuple(counted)
+
+
+#: How an outcome's reason reads (``fsm.Outcome.reason``): a success, an end that is not, the code it carries.
+REASON_SUCCESS = "{title}: {state}"
+REASON_FAILURE = "{state} at step {step}: {words}"
+REASON_CODE = " (SDK error {code})"
+#: Causes whose reason gives the detail of what happened (the malformed field, the class the port raised).
+DETAILED_CAUSES = frozenset({"malformed_message", "port_error"})
 
 #: Plain words for why a run ended (``cause`` of the edge into a terminal state).
 CAUSE_WORDS: Mapping[str, str] = {

@@ -187,8 +187,10 @@ def record_call(call: Call, message: object = None, raised: BaseException | None
 
 def record_answer(question: Question, answer: object, outcome: str) -> dict[str, Any]:
     """A question and its answer: a secret, or an answer that is not valid, written ``***`` (it may be a
-    secret typed in the wrong field); ``outcome`` says what it was."""
-    event: dict[str, Any] = {"step": question.step, "question": question.name, "outcome": outcome}
+    secret typed in the wrong field); ``outcome`` says what it was. ``attempt`` and ``why`` are the question as
+    it was asked (a replay in another runtime checks its re-asks against them)."""
+    event: dict[str, Any] = {"step": question.step, "question": question.name, "attempt": question.attempt,
+                             "why": question.why, "outcome": outcome}
     if isinstance(answer, Reply):
         event["reply"] = answer.name
     else:

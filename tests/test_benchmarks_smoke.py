@@ -15,11 +15,12 @@ def test_the_one_command_prints_the_table_and_writes_the_same_figures(tmp_path: 
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)], cwd=ROOT,
                           capture_output=True, text=True, check=True, timeout=600)
     figures = json.loads(out.read_text())
-    assert set(figures) >= {"machine", "step", "flows", "snapshot", "check", "imports"}
+    assert set(figures) >= {"machine", "step", "flows", "snapshot", "check", "imports", "xstate"}
+    assert figures["xstate"]["xstate_us"] > 0 and figures["xstate"]["engine_us"] > 0 and figures["xstate"]["ratio"] > 0
     assert set(figures["step"]) == {"engine", "transitions", "dict"}
     assert set(figures["flows"]) == {"engine", "transitions Machine per model", "transitions add_model"}
     assert all(row["verdict"] == "ok" for row in figures["check"]["defaults"])
     assert [row["agree"] for row in figures["check"]["spin"]] == [True]  # fsm check and SPIN, side by side
     for words in ("raw transitions trigger", "dict dispatch", "add_model", "snapshot + resume", "model checker",
-                  "fsm check vs SPIN", "import"):
+                  "fsm check vs SPIN", "import", "XState: flow.receive(msg); flow.action"):
         assert words in done.stdout

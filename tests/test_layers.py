@@ -11,7 +11,8 @@ import pytest
 
 FSM = Path(__file__).resolve().parents[1] / "fsm"
 TOOLS = {"fsm.diagrams", "fsm.docs", "fsm.check", "fsm.explore", "fsm.paths", "fsm.replay", "fsm.cli",
-         "fsm.environment", "fsm.properties", "fsm.search", "fsm.witness", "fsm.promela", "fsm.spin"}
+         "fsm.environment", "fsm.properties", "fsm.search", "fsm.witness", "fsm.promela", "fsm.spin", "fsm.export",
+         "fsm.export_schema", "fsm.bridge"}
 CORE = sorted(p for p in FSM.rglob("*.py")
               if not any(p.match(f"{t.split('.')[1]}.py") for t in TOOLS)
               and "cli" not in p.parts and "diagrams" not in p.parts and p.name != "__main__.py")

@@ -99,3 +99,19 @@ def test_bounds_the_protocol_implies_hold_in_the_reachable_set(state: str, count
     names = [c.name for c in spec.counters]
     found = any(s == state and c[names.index(counter)] == value for s, c, _ in reachable(spec, make_options()))
     assert found == expected
+
+
+@pytest.mark.parametrize("bounds", [
+    {"max_code_attempts": 1000},
+    {"max_pin_attempts": 1000, "max_code_attempts": 1000, "max_restarts": 100, "max_transient_retries": 100},
+])
+def test_the_largest_bounds_resume_without_walking_every_count(bounds: dict[str, int]) -> None:
+    """Per-call counts (invalid answers in a row, retries) are not walked value by value, and growing ones only
+    up to what the configuration holds: a fresh flow under the largest bounds resumes (it once overflowed)."""
+    f = fsm.start("enrollment", **bounds)
+    assert fsm.resume(f.snapshot()).state == "1"
+    retries = f.options.max_transient_retries
+    for _ in range(retries):
+        f.receive_exception(ConnectionError())
+    assert (f.state, f.counters[0]) == ("1", retries)
+    assert fsm.resume(f.snapshot()).counters[0] == retries

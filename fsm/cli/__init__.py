@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 #: Subcommand modules of fsm.cli, in the order ``fsm --help`` lists them.
-SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "replay", "export")
+SUBCOMMANDS = ("run", "diagrams", "docs", "check", "paths", "replay", "export", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,11 +20,11 @@ from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.inputs import rule
 from fsm.logging import redact_secrets
-from fsm.machine import REASK, Flow, Outcome, TraceEntry
+from fsm.machine import Flow, Outcome, TraceEntry
 from fsm.messages import CANCEL, FORGOT_PIN, Answer, Question
 from fsm.ports import Person
 from fsm.ports.simulator import Simulator
-from fsm.spec import FlowSpec, State
+from fsm.spec import REASK, FlowSpec, State
 
 
 def _counter(flow: Flow, name: str) -> tuple[int, int, spec.Counter]:

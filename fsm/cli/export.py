@@ -1,7 +1,9 @@
-"""``fsm export --format promela [FLOW ...] [--out DIR]``: the flows as models for other tools.
+"""``fsm export [FLOW ...] [--out DIR] [--format json|promela]``: the flows as data and models for other tools.
 
-For now one format: a Promela model per flow for the SPIN model checker (``fsm.promela``), under the run options
-given (the bounds are constants of the model).
+``json`` (the default): one versioned document per flow and its JSON Schema (``fsm.export``) for hosts in other
+languages; a document holds every option, so the run options given only have to be valid. ``promela``: a
+Promela model per flow for the SPIN model checker (``fsm.promela``), under the run options given (the bounds are
+constants of the model). Each format is an entry of :data:`FORMATS`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from fsm.options import Options
 DEFAULT_OUT = "export"
 
 
+def _json(names: Sequence[str], options: Options) -> dict[str, str]:
+    from fsm.export import generate
+
+    del options  # a document holds every option, its default and its allowed values
+    return generate(names)
+
+
 def _promela(names: Sequence[str], options: Options) -> dict[str, str]:
     from fsm.promela import generate
 
@@ -27,20 +36,24 @@ def _promela(names: Sequence[str], options: Options) -> dict[str, str]:
 
 
 #: The formats ``--format`` offers: each makes the files to write (name -> text) for the flows named.
-FORMATS: dict[str, Callable[[Sequence[str], Options], dict[str, str]]] = {"promela": _promela}
+FORMATS: dict[str, Callable[[Sequence[str], Options], dict[str, str]]] = {"json": _json, "promela": _promela}
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export",
-        help="write the flows as models for other tools (Promela for SPIN)",
-        description="Write one Promela model per flow (<flow>.pml), derived from the flow definitions under the "
-        "run options given: states, counters as bounded variables, each edge a guarded option with its counting "
-        "effects, the environment choosing every outcome a state can meet; assertions for the bounds and the "
-        "safety properties, an LTL formula for termination. `fsm check --spin` verifies them with SPIN.",
+        help="write the flows as data for other runtimes (JSON and its JSON Schema) or as models (Promela for SPIN)",
+        description="--format json (the default): one versioned JSON document per flow (<flow>.json) and "
+        "schema.json (JSON Schema 2020-12), derived from the flow definitions: states, edges with their guards and "
+        "counting effects, counters, options, every call's parameters, classification, input rules, ends and "
+        "snapshot rules; the js/ package runs them on XState. --format promela: one Promela model per flow "
+        "(<flow>.pml) under the run options given: states, counters as bounded variables, each edge a guarded "
+        "option with its counting effects, the environment choosing every outcome a state can meet; assertions "
+        "for the bounds and the safety properties, an LTL formula for termination. `fsm check --spin` verifies "
+        "them with SPIN.",
     )
     p.add_argument("flows", nargs="*", metavar="FLOW", help=f"flows to export (default: all of {', '.join(FLOWS)})")
-    p.add_argument("--format", choices=sorted(FORMATS), required=True, help="what to write")
+    p.add_argument("--format", choices=sorted(FORMATS), default="json", help="what to write (default json)")
     p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                    help=f"directory to write (default {DEFAULT_OUT}/)")
     add_options(p)

@@ -1,4 +1,5 @@
-"""People for tests and the demo: one who reads the simulator's SMS inbox, one who follows a script."""
+"""A person for tests and the demo, who reads the simulator's SMS inbox (one who follows a transcript is
+``fsm.transcript.ScriptedPerson``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from collections.abc import Mapping
 
 from fsm.messages import Answer, Question
 from fsm.ports.simulator import DEMO_PHONE, DEMO_PIN, DEMO_VIN, Simulator
-from fsm.transcript import ScriptedPerson
 
-__all__ = ["DemoPerson", "ScriptedPerson"]
+__all__ = ["DemoPerson"]
 
 #: A PIN the demo person chooses when asked for a new one (not an obvious one).
 DEMO_NEW_PIN = "517093"
