@@ -48,6 +48,10 @@ def copy_repository(root: Path, dest: Path) -> None:
             out = dest / raw.decode()
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, out)
+    # What the suite needs that git ignores, read only: js/'s installed packages (the XState tests and benchmark).
+    for needed in ("js/node_modules",):
+        if (root / needed).is_dir() and (dest / needed).parent.is_dir():
+            (dest / needed).symlink_to(root / needed, target_is_directory=True)
 
 
 @dataclass
