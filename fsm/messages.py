@@ -89,13 +89,16 @@ class Question:
 
     ``name`` is the SDK parameter it feeds (``pinCode``, ``smsCode``,
     ``phoneNumber``, ``oldPIN``, ``newPIN``, ``vin``); ``why`` says why it is
-    asked again (``None`` the first time).
+    asked again (``None`` the first time). A host building one for its own
+    tests gives name, step, state and prompt: the rest default to a plain
+    question asked the first time.
     """
 
     name: str
     step: str
     state: str
     prompt: str
+    #: 1 the first time; one more for each time it was asked again (invalid or refused answers).
     attempt: int = 1
     why: str | None = None
     secret: bool = False
@@ -112,12 +115,8 @@ class Message:
 
     transaction_id: str
     status: Literal["SUCCEEDED", "FAILED"]
-    result: Mapping[str, object] | None = attrs.field(default=None, repr=False)
-    error_code: int | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == SUCCEEDED
+    result: Mapping[str, object] | None = attrs.field(repr=False)
+    error_code: int | None
 
     def __repr__(self) -> str:
         # Only the result's field names: a value may be a secret under a name no rule knows (B14).
@@ -149,7 +148,8 @@ def parse_code(code: object) -> int:
     """An ``error.code``: an int (not a bool), or a string of ASCII digits."""
     if type(code) is int and code >= 0:
         return code
-    if type(code) is str and 0 < len(code) <= MAX_CODE_DIGITS and code.isascii() and code.isdigit():  # [0-9]{1,9}
+    # [0-9]{1,9}: the empty string is no digit.
+    if type(code) is str and len(code) <= MAX_CODE_DIGITS and code.isascii() and code.isdigit():
         return int(code)
     raise MalformedMessage("error.code", "not an integer or a string of digits")
 

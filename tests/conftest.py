@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # A skipped test fails the run (tests/strict.py): no test may skip.
 from tests.strict import pytest_make_collect_report, pytest_runtest_makereport
@@ -29,6 +29,13 @@ settings.register_profile(
 settings.register_profile(
     "nightly", max_examples=5000, stateful_step_count=60, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# ./dev mutate runs each mutant with this profile: the same examples every run (a mutant is killed or not, never
+# by luck), fewer of them (it runs the suite hundreds of times), no example database, and no shrinking (a failing
+# example is enough to kill a mutant).
+settings.register_profile(
+    "mutation", max_examples=50, stateful_step_count=20, deadline=None, derandomize=True, database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -8,7 +8,7 @@ from fsm.spec import DONE, Edge, FlowSpec, State
 
 S = spec.SUCCEEDED
 END = terminals(DONE, spec.FAILED, spec.CANCELLED)
-NEEDS_ENROLLMENT = (
+NEEDS_ENROLLMENT = (  # pragma: no mutate (prose for the reference)
     "Needs an active enrollment (step 1 true); without one the flow ends failed (not_enrolled) "
     "with no further call: the destructive A the tutorial mentions is never made on its own."
 )
@@ -34,7 +34,7 @@ RESET_PIN = FlowSpec(
     name="reset-pin",
     title="Reset PIN code",
     counters=COUNTERS,
-    notes=(NEEDS_ENROLLMENT,),
+    notes=(NEEDS_ENROLLMENT,),  # pragma: no mutate (prose for the reference)
     states=(
         _check_enrolled("B:request"),
         *reset_pin([Edge(outcome=S, target=DONE)], on_2317=(fail(spec.ERROR_2317, "forbidden"),)),
@@ -46,7 +46,7 @@ UPDATE_PIN = FlowSpec(
     name="update-pin",
     title="Update PIN code",
     counters=COUNTERS,
-    notes=(
+    notes=(  # pragma: no mutate (prose for the reference)
         NEEDS_ENROLLMENT,
         "A person who forgot the old PIN is sent to B (reset PIN).",
         "Only FAILED 2308 (inwebo: access refused: the old PIN is wrong) asks the old PIN again, at most "
@@ -75,7 +75,9 @@ MODIFY_PHONE = FlowSpec(
     name="modify-phone",
     title="Modify phone number",
     counters=COUNTERS,
-    notes=(NEEDS_ENROLLMENT, "Needs a trusted phone number (step 3); without one it ends failed (no_phone)."),
+    notes=(  # pragma: no mutate (prose for the reference)
+        NEEDS_ENROLLMENT, "Needs a trusted phone number (step 3); without one it ends failed (no_phone).",
+    ),
     states=(
         _check_enrolled("3"),
         call("3", "3", "Check phone number", "trusted_phone_number",
@@ -100,7 +102,7 @@ REMOVE_VEHICLE = FlowSpec(
     name="remove-vehicle",
     title="Remove vehicle association",
     counters=COUNTERS,
-    notes=(
+    notes=(  # pragma: no mutate (prose for the reference)
         "FAILED 2302 (needs strong authentication): the PIN is asked, an OTP fetched with "
         "get otp {action: withPIN}, and E is repeated once; a second 2302 ends the run.",
     ),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import attrs
+
 from fsm import spec
 from fsm.catalog import CATALOG
 from fsm.classify import possible_outcomes
@@ -17,7 +19,7 @@ from fsm.spec import CANCELLED, FAILED, Counter, Edge, State, below
 
 #: The decisions every flow shares, where the tutorial is silent or ambiguous, each with its reason
 #: (rendered by ``fsm docs``; each flow's own decisions are its ``notes``).
-NOTES = (
+NOTES = (  # pragma: no mutate (prose for the reference)
     "Every call: a transient failure (FAILED 2201/2202/2204, or the port raising a connection or timeout "
     "error) repeats the same call, the PIN included, at most max_transient_retries times in a row, after a "
     "capped, jittered backoff; a repeat never counts as another PIN or SMS code attempt, because the person "
@@ -104,11 +106,11 @@ def call(
     keep: tuple[str, ...] = (),
 ) -> State:
     """A call state: the step's own edges, then the rules for every call it can meet."""
-    shell = State(
+    own = tuple(edges)
+    state = State(
         name=name, step=step, title=title, kind="call", call=entry,
         errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
     )
-    own = tuple(edges)
     handled = {e.outcome for e in own}
     common: dict[str, tuple[Edge, ...]] = {
         spec.TRANSIENT: retry(spec.TRANSIENT, name, "transient_retries", "transient_retries_exhausted"),
@@ -120,15 +122,11 @@ def call(
     }
     rest = [
         e
-        for outcome in possible_outcomes(shell, CATALOG[entry])
+        for outcome in possible_outcomes(state, CATALOG[entry])
         if outcome not in handled
         for e in common.get(outcome, ())
     ]
-    return State(
-        name=name, step=step, title=title, kind="call", call=entry,
-        errors=dict(errors or {}), other_errors=other_errors, counts=counts, keep=keep,
-        edges=own + tuple(rest),
-    )
+    return attrs.evolve(state, edges=own + tuple(rest))
 
 
 def question(
@@ -168,9 +166,8 @@ def terminals(*names: str) -> tuple[State, ...]:
     return tuple(State(name=n, step=n, title=n, kind="terminal") for n in names)
 
 
-def reset_pin(after: Iterable[Edge], *, on_2317: Iterable[Edge]) -> tuple[State, ...]:
+def reset_pin(after: Iterable[Edge], *, on_2317: tuple[Edge, ...]) -> tuple[State, ...]:
     """Step B (reset PIN): request the code, ask it and the new PIN, reset; ``after`` on SUCCEEDED."""
-    on_2317 = tuple(on_2317)
     return (
         call("B:request", "B", "request the reset-PIN SMS code", "sms_reset_pin",
              [Edge(outcome=spec.SUCCEEDED, target="B:smsCode")], on_2317=on_2317),

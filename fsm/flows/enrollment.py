@@ -24,7 +24,7 @@ ENROLLMENT = FlowSpec(
     name="enrollment",
     title="Device enrollment",
     counters=COUNTERS,
-    notes=(
+    notes=(  # pragma: no mutate (prose for the reference)
         "Step 2: the tutorial names AccountBlocked and PINBlocked, the reference PinBlocked, early docs a "
         "boolean; every blocked spelling (PinBlocked, PINBlocked, AccountBlocked, true) leads to A. Unknown is "
         "not a blocked signal, so the flow goes on to step 3, because A is destructive.",
