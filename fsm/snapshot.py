@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import attrs
 
 from fsm import spec
-from fsm.errors import FsmError, OptionError, SnapshotInvalid
+from fsm.errors import OptionError, SnapshotInvalid
 from fsm.flows import FLOWS
 from fsm.inputs import PATTERNS, valid
 from fsm.options import FIELDS, Options, make_options
@@ -134,8 +134,8 @@ def _loads(text: str | bytes | bytearray) -> object:
     if len(text) > MAX_TEXT:
         raise SnapshotInvalid("too large")
 
-    def no_constant(_: str) -> object:
-        raise ValueError("NaN and Infinity are not JSON")
+    def no_constant(name: str) -> object:  # NaN and Infinity are not JSON
+        raise ValueError(name)
 
     try:
         return json.loads(text, parse_constant=no_constant)
@@ -149,17 +149,14 @@ def _options(flow: _Known, options: object) -> Options:
     """Every option present (a snapshot always names them all: a default is never assumed) and valid."""
     if not isinstance(options, Mapping) or any(type(k) is not str for k in options) or set(options) != set(FIELDS):
         raise SnapshotInvalid("options: not an object with every option")
-    problem = "options"
     try:
         made = make_options(**options)
-        if made.sdk[:2] < flow.since:
-            problem = "options: sdk_version (too old for this flow)"
-        else:
-            return made
     except OptionError as exc:
         problem = f"options: {exc.option}"
-    except (FsmError, TypeError):
-        pass
+    else:
+        if made.sdk >= (*flow.since, 0):
+            return made
+        problem = "options: sdk_version (too old for this flow)"
     raise SnapshotInvalid(problem)  # outside the handler: no __context__
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import fsm
 from fsm import snapshot as snapshot_format
 from fsm import spec
-from fsm.machine import Flow
+from fsm.machine import Flow, TraceEntry
 from fsm.ports.persons import DemoPerson
 from fsm.ports.simulator import DEMO_PIN, Simulator
 from fsm.resumption import live_secrets, resume_state, secret_slots
@@ -455,3 +455,28 @@ def test_the_text_may_be_as_long_as_the_limit_and_no_longer() -> None:
     fsm.resume(padded)
     with pytest.raises(fsm.SnapshotInvalid, match="too large"):
         fsm.resume(padded + " ")
+
+
+@pytest.mark.parametrize(("sdk", "accepted"), [("2.0.0", False), ("2.0.9", False), ("2.1", True), ("2.1.0", True)])
+def test_a_snapshot_of_a_flow_under_an_sdk_too_old_for_it_is_refused(sdk: str, accepted: bool) -> None:
+    """remove-vehicle's call exists from SDK 2.1 on (the reference): fsm.start refuses 2.0, so does resume."""
+    f = fsm.start("remove-vehicle")
+    f.answer("VR1AB12C3D4567890")
+    snap = f.snapshot()
+    snap["options"]["sdk_version"] = sdk
+    if accepted:
+        assert fsm.resume(snap).state == "E"
+    else:
+        with pytest.raises(fsm.SnapshotInvalid, match="sdk_version"):
+            fsm.resume(snap)
+
+
+def test_a_trace_entry_holding_a_secret_is_masked_in_the_snapshot() -> None:
+    """Whatever a trace holds (a host may set one), a secret parameter leaves in a snapshot only as ***."""
+    f = fsm.start("enrollment")
+    f.trace = [TraceEntry(step="8", state="8", kind="call", name="pims.authentication.enrollment", op="set",
+                          parameters={"action": "enroll", "pinCode": PIN, "smsCode": SMS}, outcome="pin_rejected",
+                          target="8:pinCode", code=2308)]
+    snap = f.snapshot()
+    assert snap["trace"][0]["parameters"] == {"action": "enroll", "pinCode": "***", "smsCode": "***"}
+    no_canary(snap)
