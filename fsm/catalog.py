@@ -14,7 +14,6 @@ import attrs
 
 from fsm.errors import MalformedMessage
 from fsm.messages import Op
-from fsm.records import methods
 from fsm.secret import Secret
 
 TUTORIAL = "tutorial"
@@ -71,8 +70,7 @@ def label(code: int) -> str:
     return LABELS.get(code, "code not in the reference")
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Param:
     """One parameter: a fixed ``value`` or the flow's input ``slot``, maybe only for some dialects/platforms."""
 
@@ -86,8 +84,7 @@ class Param:
         return dialect in self.dialects and platform in self.platforms
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Output:
     """How a SUCCEEDED result is read into a named outcome.
 
@@ -165,8 +162,7 @@ class Output:
 NO_OUTPUT = Output()
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Entry:
     """One SDK call as the reference defines it."""
 

@@ -15,7 +15,6 @@ from typing import Literal
 import attrs
 
 from fsm.errors import MalformedMessage
-from fsm.records import methods
 from fsm.secret import MASK, SECRET_NAMES, Secret
 
 Op = Literal["get", "set"]
@@ -52,8 +51,7 @@ def _mask_params(params: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]
     return {k: MASK if isinstance(v, Secret) else v for k, v in params}
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Call:
     """One SDK request: ``pims.get(api, parameters)`` or ``pims.set(...)``.
 
@@ -82,8 +80,7 @@ class Call:
         return f"Call(op={self.op!r}, api={self.api!r}, parameters={self.masked()!r}, step={self.step!r})"
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Question:
     """A value only the person can give.
 
@@ -108,8 +105,7 @@ class Question:
     new_pin: bool = False
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Message:
     """A parsed SDK message. ``result`` holds only flat values; secrets masked in repr."""
 

@@ -10,7 +10,6 @@ import attrs
 
 from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.errors import OptionError
-from fsm.records import methods
 from fsm.spec import Counter
 
 METHODS = ("auto", "full")
@@ -66,8 +65,7 @@ def _bound(name: str) -> Any:
     return check
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Options:
     """The options of one run."""
 

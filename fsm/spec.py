@@ -15,8 +15,6 @@ from typing import Literal
 
 import attrs
 
-from fsm.records import methods
-
 Kind = Literal["call", "question", "terminal"]
 
 # Terminal states.
@@ -76,8 +74,7 @@ OUTCOME_WORDS: Mapping[str, str] = {
 }
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Counter:
     """A bounded count kept by a running flow.
 
@@ -93,8 +90,7 @@ class Counter:
     progress_resets: bool = False
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Guard:
     """A condition on an edge: ``below`` a counter's bound, or a named context flag."""
 
@@ -139,8 +135,7 @@ def below(counter: str) -> Guard:
 SHORTCUT = Guard(kind="flag", name="shortcut allowed")
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class Edge:
     """Where an outcome leads from a state.
 
@@ -157,8 +152,7 @@ class Edge:
     code: int | None = None
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class State:
     """One state of a flow: a step of the tutorial, or a part of one.
 
@@ -207,8 +201,7 @@ class State:
         return (INVALID_ANSWERS,) + ((self.tally,) if self.tally is not None else ())
 
 
-@methods
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True)
 class FlowSpec:
     """One flow: its states (the first is the initial one) and counters."""
 
