@@ -5,7 +5,7 @@ non-secret slots (``phoneNumber``, ``vin``; PIN, SMS codes and OTP are dropped),
 consumed, the last outcome, how it ended, and its trace (secrets masked). ``fsm.resume``
 (:mod:`fsm.restore`) takes it back after :func:`read` has checked it: anything truncated or too large, of
 another version, with an unknown or missing key, flow, state or option, an option or counter of the wrong
-type or out of its range, a value that is not a valid answer for its slot, a secret in it, or a finished
+type or out of its range, a value a run could not hold (:func:`held_rule`), a secret in it, or a finished
 success (``enrolled``, ``done``) raises :class:`fsm.SnapshotInvalid`, whose ``problem`` names a key, never
 a value taken from the snapshot. :mod:`fsm.restore` then accepts only a configuration a run can reach.
 """
@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import attrs
 
 from fsm import spec
 from fsm.errors import OptionError, SnapshotInvalid
 from fsm.flows import FLOWS
-from fsm.inputs import PATTERNS, valid
+from fsm.inputs import valid
 from fsm.options import FIELDS, Options, make_options
 from fsm.resumption import kept_slots
 from fsm.secret import MASK, SECRET_NAMES
@@ -120,7 +120,7 @@ class _Known:
         self.outcomes = frozenset(o for s in flow.states for o in s.outcomes())
         self.since = required_sdk(flow)
         self.kept = kept_slots(flow)
-        self.rules = {slot: answer_rule(flow, slot) for slot in self.kept}
+        self.rules = {slot: held_rule(flow, slot) for slot in self.kept}
 
     @classmethod
     def of(cls, name: str) -> _Known:
@@ -154,7 +154,7 @@ def _options(flow: _Known, options: object) -> Options:
     except OptionError as exc:
         problem = f"options: {exc.option}"
     else:
-        if made.sdk >= (*flow.since, 0):
+        if made.sdk[:2] >= flow.since:
             return made
         problem = "options: sdk_version (too old for this flow)"
     raise SnapshotInvalid(problem)  # outside the handler: no __context__
@@ -196,12 +196,14 @@ def _counters(flow: FlowSpec, options: Options, counters: object) -> tuple[int, 
     return tuple(out)
 
 
-def answer_rule(flow: FlowSpec, slot: str) -> str | None:
-    """The input whose rule a value held in ``slot`` must follow: the one the question writing it asks."""
-    for s in flow.states:
-        if s.kind == "question" and s.slot == slot:
-            return s.ask
-    return slot if slot in PATTERNS else None
+def held_rule(flow: FlowSpec, slot: str) -> str | None:
+    """The input rule a value held in ``slot`` must follow: the rule of the question that writes it, or None
+    when a call also keeps it from its result (the SDK's own string, such as the trusted phone number of step
+    3, which it may show masked or in international form): then any non-empty string a message can carry."""
+    if any(slot in s.keep for s in flow.states):
+        return None
+    asks = {s.slot: s.ask for s in flow.states if s.kind == "question"}
+    return asks[slot]  # a kept slot is a result's (above) or a question's: fsm.resumption.kept_slots
 
 
 def _values(flow: _Known, values: object) -> dict[str, str]:
@@ -212,7 +214,10 @@ def _values(flow: _Known, values: object) -> dict[str, str]:
         if not _one_of(k, flow.kept):
             raise SnapshotInvalid("values: unknown or secret slot")
         rule = flow.rules[k]
-        if rule is not None and not valid(rule, v):
+        if rule is None:
+            if _str(v, f"values.{k}") == "":
+                raise SnapshotInvalid(f"values.{k}: empty")
+        elif not valid(rule, v):
             raise SnapshotInvalid(f"values.{k}: not a valid {rule}")
         out[k] = _str(v, f"values.{k}")
     return out
@@ -234,8 +239,7 @@ def _last(flow: _Known, last: object) -> tuple[str, int | None, str]:
         raise SnapshotInvalid("last: unknown outcome")
     if at != "" and not _one_of(at, flow.terminal):
         raise SnapshotInvalid("last: unknown state")
-    assert type(outcome) is str and type(at) is str
-    return outcome, _code(code, "last"), at
+    return cast(str, outcome), _code(code, "last"), cast(str, at)  # str: "" or one of the names above
 
 
 def _trace(flow: _Known, trace: object) -> tuple[Mapping[str, Any], ...]:
@@ -275,8 +279,7 @@ def _end(end: object, terminal: bool) -> tuple[str | None, int | None, str] | No
     cause, code, detail = items
     if cause is not None and not _one_of(cause, CAUSE_WORDS):
         raise SnapshotInvalid("end: unknown cause")
-    assert cause is None or type(cause) is str
-    return cause, _code(code, "end"), _str(detail, "end.detail", limit=MAX_DETAIL)
+    return cast("str | None", cause), _code(code, "end"), _str(detail, "end.detail", limit=MAX_DETAIL)
 
 
-__all__ = ["KEYS", "VERSION", "Saved", "answer_rule", "document", "read"]
+__all__ = ["KEYS", "VERSION", "Saved", "document", "held_rule", "read"]

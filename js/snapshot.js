@@ -2,7 +2,8 @@
  * The snapshot document: a running flow as the same JSON document Python's `Flow.snapshot()` writes, and the
  * same document read back untrusted, with Python's rules (`fsm.snapshot.read`): its shape, types and ranges (a
  * `SnapshotInvalid` whose `problem` names a key, never a value), every option present and valid, held values
- * only of kept slots and each a valid answer to the question that writes it. ./restore.js then accepts only a
+ * only of kept slots, each a valid answer to the question that writes it (or, where a call keeps the slot from
+ * its result, any non-empty string: the SDK's own). ./restore.js then accepts only a
  * configuration a run reaches.
  * @module
  */
@@ -143,8 +144,12 @@ export function read(documents, data) {
   const values = new Map();
   for (const [k, v] of Object.entries(snap.values)) {
     if (!t.keptSlots.has(k)) throw new SnapshotInvalid("values: unknown or secret slot");
-    const rule = answerRule(doc, k);
-    if (rule !== null && !valid(doc, rule, v, false)) throw new SnapshotInvalid(`values.${k}: not a valid ${rule}`);
+    const rule = heldRule(doc, k);
+    if (rule === null) {
+      if (str(v, `values.${k}`) === "") throw new SnapshotInvalid(`values.${k}: empty`);
+    } else if (!valid(doc, rule, v, false)) {
+      throw new SnapshotInvalid(`values.${k}: not a valid ${rule}`);
+    }
     values.set(k, { value: str(v, `values.${k}`), secret: false });
   }
   // seen
@@ -212,10 +217,13 @@ function readOptions(doc, raw) {
   return options;
 }
 
-/** The input whose rule a value held in `slot` must follow: the one the question writing it asks. */
-function answerRule(doc, slot) {
-  const q = doc.states.find((s) => s.kind === "question" && s.question.slot === slot);
-  if (q !== undefined) return q.question.input;
-  return Object.hasOwn(doc.inputs, slot) ? slot : null;
+/**
+ * The input rule a value held in `slot` must follow: the rule of the question that writes it, or null when a
+ * call also keeps it from its result (the SDK's own string, such as step 3's trusted phone number, which it may
+ * show masked or in international form): then any non-empty string a message can carry (`fsm.snapshot.held_rule`).
+ */
+function heldRule(doc, slot) {
+  if (doc.states.some((s) => s.kind === "call" && s.call.keep.includes(slot))) return null;
+  return doc.states.find((s) => s.kind === "question" && s.question.slot === slot).question.input;
 }
 

@@ -8,9 +8,12 @@ are kept, and a state that needs nothing dropped resumes as itself with the same
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsm
 from tests.helpers import ok
@@ -74,3 +77,24 @@ def test_invalid_answers_in_a_row_are_kept_across_a_resume() -> None:
     out = g.outcome
     assert out is not None
     assert (out.state, out.cause) == ("cancelled", "invalid_answers_exhausted")
+
+
+@settings(max_examples=60, deadline=None)
+@given(number=st.text(min_size=1, max_size=40))
+def test_the_sdk_s_phone_number_resumes_however_it_is_written(number: str) -> None:
+    """RELIABILITY.md F5 (a snapshot of every reachable state resumes to it): step 3 keeps the SDK's trusted
+    phone number as the SDK wrote it (masked, international, spaced, anything a message carries), so a
+    snapshot at each step after it resumes with it, and the resumed run makes the straight run's calls."""
+    straight = fsm.start("enrollment", platform="android")
+    for message in (ok(isDeviceActivated=False), ok(isAccountBlocked="NotBlocked"), ok(phoneNumber=number)):
+        straight.receive(message)
+    at_5, call_5 = straight.snapshot(), straight.action  # 5: the SMS request, with the number
+    straight.receive(ok())
+    straight.answer("402718")
+    at_6, call_6 = straight.snapshot(), straight.action  # 6: the code is dropped, so it is asked again first
+    resumed = fsm.resume(json.loads(json.dumps(at_5)))
+    assert (resumed.values["phoneNumber"], resumed.action) == (number, call_5)
+    resumed = fsm.resume(json.loads(json.dumps(at_6)))
+    assert resumed.values["phoneNumber"] == number
+    resumed.answer("402718")
+    assert resumed.action == call_6

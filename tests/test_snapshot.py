@@ -7,7 +7,7 @@ import random
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -116,6 +116,24 @@ def test_round_trip_at_every_reachable_state(name: str) -> None:
             assert not live_secrets(name, f.options.dialect, f.options.platform)[g.state]
             g.action  # builds the call or the question: every value it needs is held  # noqa: B018
     assert states == {s.name for s in fsm.FLOWS[name].states}
+
+
+@pytest.mark.parametrize("name", list(fsm.FLOWS))
+def test_reading_a_snapshot_gives_back_the_parts_of_the_flow_that_wrote_it(name: str) -> None:
+    """fsm.snapshot.read of what Flow.snapshot wrote, at every reachable configuration: the flow's own state,
+    counters, kept values, consumed ids, last move, end (only once finished) and trace, secrets masked."""
+    for options in CONFIGS:
+        for f in reachable(name, options, limit=300):
+            if f.state in spec.SUCCESS_TERMINALS:
+                continue
+            saved = snapshot_format.read(json.dumps(f.snapshot()))
+            assert (saved.flow, saved.options, saved.state) == (f.spec, f.options, f.state)
+            assert saved.counters == tuple(f.counters)
+            assert saved.values == {k: v for k, v in f.values.items() if k not in secret_slots(f.spec)}
+            assert saved.seen == frozenset(f._seen)
+            assert saved.last == f._last
+            assert saved.end == (f._end if f.finished else None)
+            assert [TraceEntry(**entry) for entry in saved.trace] == f.trace
 
 
 def test_secret_values_are_dropped_and_others_kept() -> None:
@@ -389,20 +407,44 @@ def test_a_snapshot_without_the_values_a_later_call_needs_is_refused() -> None:
         fsm.resume(snap)
 
 
-@pytest.mark.parametrize(("flow", "slot", "value"), [
-    ("remove-vehicle", "vin", "ANY VEHICLE'; DROP"),
-    ("enrollment", "phoneNumber", "0612345678; rm"),
-    ("enrollment", "phoneNumber", "\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"),
+def _at_d_sms_question() -> dict[str, Any]:
+    """A real snapshot of modify-phone at D:smsCode: the new number is held, and only an answer writes it."""
+    f = fsm.start("modify-phone")
+    f.receive(ok(isDeviceActivated=True))
+    f.receive(ok(phoneNumber="0612345678"))
+    f.answer("+33611223344")
+    f.receive(ok())
+    assert f.state == "D:smsCode"
+    return f.snapshot()
+
+
+def _at_e() -> dict[str, Any]:
+    f = fsm.start("remove-vehicle")
+    f.answer("VR1AB12C3D4567890")
+    return f.snapshot()
+
+
+@pytest.mark.parametrize(("make", "slot", "value"), [
+    (_at_e, "vin", "ANY VEHICLE'; DROP"),
+    (_at_e, "vin", "VR1AB12C3D456789O"),  # an O is never in a VIN
+    (_at_d_sms_question, "phoneNumber", "0612345678; rm"),
+    (_at_d_sms_question, "phoneNumber", "\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"),
+    (_at_d_sms_question, "phoneNumber", ""),
 ])
-def test_held_values_pass_the_validation_answers_get(flow: str, slot: str, value: str) -> None:
-    if flow == "enrollment":
-        snap = _at_8_pin_question()
-    else:
-        f = fsm.start("remove-vehicle")
-        f.answer("VR1AB12C3D4567890")
-        snap = f.snapshot()
+def test_held_values_only_answers_write_pass_the_validation_answers_get(
+        make: Callable[[], dict[str, Any]], slot: str, value: str) -> None:
+    snap = make()
     snap["values"][slot] = value
-    with pytest.raises(fsm.SnapshotInvalid, match=f"values.{slot}"):
+    with pytest.raises(fsm.SnapshotInvalid, match=f"values.{slot}: not a valid {slot}"):
+        fsm.resume(snap)
+
+
+@pytest.mark.parametrize("value", ["", 612345678, None, "0" * 4097])
+def test_a_held_value_the_sdk_may_have_written_is_a_non_empty_string_a_message_carries(value: object) -> None:
+    """Step 3 keeps the SDK's trusted phone number as it is (fsm.validate: a result field): at 8 it may be that."""
+    snap = _at_8_pin_question()
+    snap["values"]["phoneNumber"] = value
+    with pytest.raises(fsm.SnapshotInvalid, match=r"values\.phoneNumber: (empty|not a string of bounded length)"):
         fsm.resume(snap)
 
 
@@ -467,8 +509,9 @@ def test_a_snapshot_of_a_flow_under_an_sdk_too_old_for_it_is_refused(sdk: str, a
     if accepted:
         assert fsm.resume(snap).state == "E"
     else:
-        with pytest.raises(fsm.SnapshotInvalid, match="sdk_version"):
+        with pytest.raises(fsm.SnapshotInvalid) as err:
             fsm.resume(snap)
+        assert err.value.problem == "options: sdk_version (too old for this flow)"
 
 
 def test_a_trace_entry_holding_a_secret_is_masked_in_the_snapshot() -> None:

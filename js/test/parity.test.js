@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { CANCEL, FORGOT_PIN, FlowStateError, MalformedMessage, OptionError, StaleMessage, start } from "../index.js";
 import { Bridge, committedExports } from "../conformance/python.js";
 import { answerParams, observed } from "../conformance/replay.js";
-import { snake } from "../conformance/lockstep.js";
+import { resumeBoth, snake } from "../conformance/lockstep.js";
 
 const documents = committedExports();
 /** @type {Bridge} */
@@ -211,5 +211,30 @@ describe("the stale check survives a resume", () => {
     const message = { transactionId: "t1", status: "FAILED", error: { code: 2201 } };
     flow.receive(message);
     assert.throws(() => flow.receive(message), StaleMessage);
+  });
+});
+
+describe("held values", () => {
+  it("the SDK's phone number resumes however it is written; one only an answer writes follows the answer's rule", async () => {
+    const sdk = start(documents.enrollment, {});
+    for (const result of [{ isDeviceActivated: false }, { isAccountBlocked: "NotBlocked" }, { phoneNumber: "0612345678" }]) {
+      sdk.receive({ transactionId: `t${Object.keys(result)[0]}`, status: "SUCCEEDED", result });
+    }
+    const answered = start(documents["modify-phone"], {});
+    answered.receive({ transactionId: "a1", status: "SUCCEEDED", result: { isDeviceActivated: true } });
+    answered.receive({ transactionId: "a3", status: "SUCCEEDED", result: { phoneNumber: "0612345678" } });
+    answered.answer("+33611223344");
+    const values = ["06******78", "+33 6 12 34 56 78", "0612345678; rm", "\u0660\u0666\u0661\u0662\u0663\u0664", "", 612345678, null, "0".repeat(4097)];
+    const verdicts = [];
+    for (const [flow, snap] of [["enrollment", sdk.snapshot()], ["modify-phone", answered.snapshot()]]) {
+      for (const value of values) {
+        const edited = { ...snap, values: { ...snap.values, phoneNumber: value } };
+        const { accepted, problems } = await resumeBoth(documents, bridge, edited, 3);
+        assert.deepEqual(problems, [], `${flow} ${JSON.stringify(value)}`);
+        verdicts.push(accepted);
+      }
+    }
+    // the SDK's own strings at step 5; at D only a valid phone number (none of these) was ever held
+    assert.deepEqual(verdicts, [true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false]);
   });
 });
