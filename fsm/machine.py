@@ -544,11 +544,17 @@ class Flow:
             trace=[t.as_dict() for t in self.trace])
 
 
+def host_logger(logger: Any) -> Any:
+    """The logger a flow logs to: ``logger`` when given, else structlog's when the host configured structlog,
+    else none (the library is silent unless asked)."""
+    if logger is None and structlog.is_configured():
+        return structlog.get_logger("fsm")
+    return logger
+
+
 def start(flow: str, *, logger: Any = None, **options: Any) -> Flow:
     """Start the flow named ``flow`` (``"enrollment"``, ``"reset-pin"``, ...) with ``options``."""
     machine = compiled(flow) if isinstance(flow, str) else None
     if machine is None:
         raise UnknownFlow(repr(flow), tuple(FLOWS))
-    if logger is None and structlog.is_configured():  # the host configured structlog: log through it
-        logger = structlog.get_logger("fsm")
-    return Flow(machine, make_options(**options), logger)
+    return Flow(machine, make_options(**options), host_logger(logger))

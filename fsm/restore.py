@@ -20,7 +20,7 @@ from typing import Any
 
 from fsm import spec
 from fsm.errors import SnapshotInvalid
-from fsm.machine import Flow, TraceEntry, compiled
+from fsm.machine import Flow, TraceEntry, compiled, host_logger
 from fsm.reach import is_reachable
 from fsm.resumption import EXHAUSTED_CAUSE, at_bound, resume_state, retry_state
 from fsm.snapshot import read
@@ -57,7 +57,7 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     if not is_reachable(flow_spec, saved.options, state, counters, set(saved.values)):
         raise SnapshotInvalid("state, counters and values held: a configuration no run reaches")
     machine = compiled(flow_spec.name)
-    flow = Flow(machine, saved.options, logger)
+    flow = Flow(machine, saved.options, host_logger(logger))
     flow.state = state
     flow.counters = counters
     flow.values = dict(saved.values)

@@ -7,10 +7,12 @@ import random
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import pytest
+import structlog
+import structlog.testing
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -523,3 +525,24 @@ def test_a_trace_entry_holding_a_secret_is_masked_in_the_snapshot() -> None:
     snap = f.snapshot()
     assert snap["trace"][0]["parameters"] == {"action": "enroll", "pinCode": "***", "smsCode": "***"}
     no_canary(snap)
+
+
+def test_a_resumed_flow_logs_where_a_started_one_does() -> None:
+    """README, Logging: fsm logs through structlog once the host configured it, resumed flows as started ones;
+    an explicit logger= goes to that logger."""
+    events: list[dict[str, Any]] = []
+
+    def keep(_: object, __: str, event: MutableMapping[str, Any]) -> str:
+        events.append(dict(event))
+        return ""
+
+    structlog.configure(processors=[keep], logger_factory=structlog.ReturnLoggerFactory())
+    f = fsm.start("enrollment")
+    f.receive(ok(isDeviceActivated=False))
+    g = fsm.resume(f.snapshot())
+    g.receive(ok(isAccountBlocked="NotBlocked"))
+    assert [(e["event"], e["step"]) for e in events] == [("fsm.transition", "1"), ("fsm.transition", "2")]
+    mine = structlog.testing.CapturingLogger()
+    h = fsm.resume(g.snapshot(), logger=mine)
+    h.receive(ok(phoneNumber="0612345678"))
+    assert [c.kwargs["step"] for c in mine.calls] == ["3"] and len(events) == 2
