@@ -46,14 +46,9 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     state = saved.state
     counters = list(saved.counters)
     end = saved.end
-    retry = None
-    if state == spec.FAILED and end is not None:
-        retry = retry_state(flow_spec, end[0], saved.trace[-1]["state"] if saved.trace else None)
-    if retry is not None:  # transient retries ran out: back at the call, as if its first try were to come
+    retry = None if end is None else retry_state(flow_spec, end[0], saved.trace[-1]["state"] if saved.trace else None)
+    if retry is not None:  # transient retries ran out: back at the call, its retry count 0 (the edge out reset it)
         state, end = retry.name, None
-        for edge in retry.alternatives(spec.TRANSIENT):
-            if edge.guard is not None and edge.guard.kind == "below":
-                counters[[c.name for c in flow_spec.counters].index(edge.guard.name)] = 0
     if not is_reachable(flow_spec, saved.options, state, counters, set(saved.values)):
         raise SnapshotInvalid("state, counters and values held: a configuration no run reaches")
     machine = compiled(flow_spec.name)

@@ -30,16 +30,10 @@ export function resume(documents, data) {
   const t = tables(doc);
   let { state, end } = saved;
   const counters = { ...saved.counters };
-  let retry = null;
-  if (state === doc.snapshot.retry.end && end !== null) {
-    retry = retryState(doc, end[0], saved.trace.length ? saved.trace[saved.trace.length - 1].state : null);
-  }
-  if (retry !== null) { // transient retries ran out: back at the call, as if its first try were to come
+  const retry = end === null ? null : retryState(doc, end[0], saved.trace.length ? saved.trace[saved.trace.length - 1].state : null);
+  if (retry !== null) { // transient retries ran out: back at the call, its retry count 0 (the edge out reset it)
     state = retry.name;
     end = null;
-    for (const edge of retry.edges) {
-      if (edge.outcome === doc.snapshot.retry.outcome && edge.guard?.kind === "below") counters[edge.guard.counter] = 0;
-    }
   }
   if (!isReachable(doc, saved.options, state, counters, saved.values.keys())) {
     throw new SnapshotInvalid("state, counters and values held: a configuration no run reaches");

@@ -408,3 +408,22 @@ def test_only_an_end_a_retry_can_fix_is_resumable() -> None:
         assert out.resumable == (out.cause == "transient_retries_exhausted" and not no_pin_left), (t.flow, out)
         ends.add((out.cause or "", out.resumable))
     assert ("transient_retries_exhausted", True) in ends and sum(1 for _, r in ends if not r) > 10
+
+
+@pytest.mark.parametrize("retries", [0, 2, 5])
+def test_a_resumed_call_whose_retries_ran_out_has_all_its_retries_again(retries: int) -> None:
+    """PROTOCOL.md 12: resumable at the failed call, the retry counter reset and every other counter kept: the
+    resumed call is tried max_transient_retries + 1 times again, as a fresh one, before the run fails again."""
+    no_internet = {"status": "FAILED", "error": {"code": 2202}}
+    f = fsm.start("enrollment", max_transient_retries=retries)
+    f.receive({"transactionId": "t1", "status": "SUCCEEDED", "result": {"isDeviceActivated": False}})
+    for n in range(retries + 1):
+        f.receive({**no_internet, "transactionId": f"a{n}"})
+    assert f.outcome is not None and f.outcome.resumable
+    g = fsm.resume(f.snapshot())
+    assert g.counters == [0 if c.name == "transient_retries" else v for c, v in zip(g.spec.counters, f.counters,
+                                                                                      strict=True)]
+    for n in range(retries + 1):
+        assert g.outcome is None and g.state == "2", n
+        g.receive({**no_internet, "transactionId": f"b{n}"})
+    assert g.outcome is not None and (g.outcome.cause, g.outcome.resumable) == ("transient_retries_exhausted", True)
