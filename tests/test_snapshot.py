@@ -193,7 +193,26 @@ def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
     f.answer(PIN)
     assert f.state == "8" and f.counters[[c.name for c in f.spec.counters].index("pin_attempts")] == 3
     g = fsm.resume(f.snapshot())
-    assert (g.state, g.outcome and g.outcome.cause) == ("failed", "pin_attempts_exhausted")
+    out = g.outcome
+    assert out is not None
+    assert (out.state, out.cause, out.error_code, out.resumable) == ("failed", "pin_attempts_exhausted", None, False)
+    assert out.reason == "failed at step 8: the PIN was refused too many times"
+    assert fsm.resume(g.snapshot()).snapshot() == g.snapshot()  # its own snapshot comes back as it is
+
+
+def test_a_resumed_flow_s_own_snapshot_comes_back_as_it_is() -> None:
+    """Resumed where it asks again (8 -> 8:pinCode), or at a call whose retries ran out, the resumed flow's
+    snapshot is one a run writes: resumed again, nothing changes."""
+    f = enrolled_to_the_pin_question(1)
+    f.answer(PIN)
+    failed_at_2 = fsm.start("enrollment")
+    failed_at_2.receive(ok(isDeviceActivated=False))
+    for n in range(3):
+        failed_at_2.receive({"transactionId": f"x{n}", "status": "FAILED", "error": {"code": 2202}})
+    for snap, state in ((f.snapshot(), "8:pinCode"), (failed_at_2.snapshot(), "2")):
+        g = fsm.resume(snap)
+        assert g.state == state and g.snapshot()["last"] == ["", None, ""]
+        assert fsm.resume(g.snapshot()).snapshot() == g.snapshot()
 
 
 JOURNEYS: list[tuple[str, str, dict[str, Any], dict[str, list[Any]] | None, str]] = [
