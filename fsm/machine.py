@@ -41,6 +41,8 @@ from fsm.validate import problems, required_sdk
 
 #: Questions up to this attempt are made once per flow kind and shared (later ones are rare).
 QUESTIONS_KEPT = 8
+#: The last move of a flow that has not moved yet (outcome, code, target): nothing asked again.
+NO_MOVE: tuple[str, int | None, str] = ("", None, "")
 
 
 class StaleMessage(FlowStateError):
@@ -241,7 +243,7 @@ class Flow:
         # The trace as recorded: TraceEntry values, or _Step tuples not yet made into one (see ``trace``).
         self._steps: list[TraceEntry | _Step] = []
         self._end: tuple[str | None, int | None, str] | None = None
-        self._last: tuple[str, int | None, str] = ("", None, "")
+        self._last: tuple[str, int | None, str] = NO_MOVE
         self._seen: set[str] = set()
         self._log = logger
 

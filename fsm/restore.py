@@ -20,7 +20,7 @@ from typing import Any
 
 from fsm import spec
 from fsm.errors import SnapshotInvalid
-from fsm.machine import Flow, TraceEntry, compiled, host_logger
+from fsm.machine import NO_MOVE, Flow, TraceEntry, compiled, host_logger
 from fsm.reach import is_reachable
 from fsm.resumption import EXHAUSTED_CAUSE, at_bound, resume_state, retry_state
 from fsm.snapshot import read
@@ -32,23 +32,21 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     Raises :class:`fsm.SnapshotInvalid` for anything but a snapshot of a configuration a run of this
     version of fsm reaches; see the module's docstring for where it resumes.
     """
-    problem: str | None
+    problem: str | None = None
     try:
         saved = read(data)
     except SnapshotInvalid as exc:
         problem = exc.problem
-    else:
-        problem = None
     del data  # untrusted, maybe holding anything: no frame keeps it when the refusal is raised
     if problem is not None:
         raise SnapshotInvalid(problem)  # raised afresh here: the frames that read the snapshot are not in it
     flow_spec = saved.flow
-    state = saved.state
     counters = list(saved.counters)
     end = saved.end
     retry = None if end is None else retry_state(flow_spec, end[0], saved.trace[-1]["state"] if saved.trace else None)
-    if retry is not None:  # transient retries ran out: back at the call, its retry count 0 (the edge out reset it)
-        state, end = retry.name, None
+    # Transient retries ran out: back at the call, as a flow that has not moved since (the edge into failed
+    # reset the call's retry count).
+    state = saved.state if retry is None else retry.name
     if not is_reachable(flow_spec, saved.options, state, counters, set(saved.values)):
         raise SnapshotInvalid("state, counters and values held: a configuration no run reaches")
     machine = compiled(flow_spec.name)
@@ -57,9 +55,10 @@ def resume(data: object, *, logger: Any = None) -> Flow:
     flow.counters = counters
     flow.values = dict(saved.values)
     flow._seen = set(saved.seen)
-    flow._last = ("", None, "") if retry is not None else saved.last
     flow.trace = [TraceEntry(**entry) for entry in saved.trace]
-    flow._end = end
+    if retry is None:
+        flow._last = saved.last
+        flow._end = end
     _pick_up(flow)
     return flow
 
@@ -75,13 +74,13 @@ def _pick_up(flow: Flow) -> None:
     if at_bound(current, flow.counters, bounds, flow._c.counter_index):
         cause = EXHAUSTED_CAUSE.format(counter=current.counts)
         flow.state = spec.FAILED
-        flow._end = (cause if cause in spec.CAUSE_WORDS else None, None, "")
+        flow._end = (cause, None, "")
         flow._last = ("", None, spec.FAILED)
         return
     for i in flow._c.progress:
         flow.counters[i] = 0
     flow.state = target
-    flow._last = ("", None, "")
+    flow._last = NO_MOVE
 
 
 __all__ = ["resume"]

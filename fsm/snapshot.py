@@ -279,7 +279,7 @@ def _end(end: object, terminal: bool) -> tuple[str | None, int | None, str] | No
     cause, code, detail = items
     if cause is not None and not _one_of(cause, CAUSE_WORDS):
         raise SnapshotInvalid("end: unknown cause")
-    return cast("str | None", cause), _code(code, "end"), _str(detail, "end.detail", limit=MAX_DETAIL)
+    return cast(str | None, cause), _code(code, "end"), _str(detail, "end.detail", limit=MAX_DETAIL)
 
 
 __all__ = ["KEYS", "VERSION", "Saved", "document", "held_rule", "read"]

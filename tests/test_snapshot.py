@@ -134,6 +134,7 @@ def test_reading_a_snapshot_gives_back_the_parts_of_the_flow_that_wrote_it(name:
             assert saved.values == {k: v for k, v in f.values.items() if k not in secret_slots(f.spec)}
             assert saved.seen == frozenset(f._seen)
             assert saved.last == f._last
+            assert saved.last[2] in ("", f.state)  # the last move ends where the flow is (none yet: "")
             assert saved.end == (f._end if f.finished else None)
             assert [TraceEntry(**entry) for entry in saved.trace] == f.trace
 
@@ -197,7 +198,10 @@ def test_a_submission_counted_at_its_bound_is_not_made_again() -> None:
     assert out is not None
     assert (out.state, out.cause, out.error_code, out.resumable) == ("failed", "pin_attempts_exhausted", None, False)
     assert out.reason == "failed at step 8: the PIN was refused too many times"
-    assert fsm.resume(g.snapshot()).snapshot() == g.snapshot()  # its own snapshot comes back as it is
+    snap = g.snapshot()
+    assert snap["end"] == ["pin_attempts_exhausted", None, ""]  # a detail is a port error's class, none here
+    assert snap["last"][2] == "failed"  # the last move is the one into where the flow is
+    assert fsm.resume(snap).snapshot() == snap  # its own snapshot comes back as it is
 
 
 def test_a_resumed_flow_s_own_snapshot_comes_back_as_it_is() -> None:
