@@ -21,7 +21,7 @@ from fsm.flows import FLOWS
 
 FULL = {"step": 3_500, "step_rounds": 41, "many": 100_000, "sample": 1_000, "shared": 10_000, "time": 5_000,
         "mem_rounds": 3, "snap": 2_000, "snap_rounds": 3, "imports": 31, "pins": (3, 30, 300), "limit": LIMIT,
-        "flows": None, "xstate": 3_500, "xstate_rounds": 9}
+        "flows": None, "versus": ("enrollment", (3, 30, 300), 3, True), "xstate": 3_500, "xstate_rounds": 9}
 QUICK = {"step": 700, "step_rounds": 3, "many": 500, "sample": 20, "shared": 100, "time": 200, "mem_rounds": 1,
          "snap": 20, "snap_rounds": 1, "imports": 3, "pins": (3, 6), "limit": 5_000,
          "flows": ("remove-enrollments", "reset-pin"), "versus": ("reset-pin", (3,), 1, False), "xstate": 200,

@@ -24,3 +24,11 @@ def test_the_one_command_prints_the_table_and_writes_the_same_figures(tmp_path: 
     for words in ("raw transitions trigger", "dict dispatch", "add_model", "snapshot + resume", "model checker",
                   "fsm check vs SPIN", "import", "XState: flow.receive(msg); flow.action"):
         assert words in done.stdout
+
+
+def test_the_full_run_names_every_size_the_quick_one_does() -> None:
+    """The smoke run uses QUICK; FULL (what ./dev bench runs) must not miss a size it needs (it once lacked one
+    and failed after minutes of measuring)."""
+    from benchmarks.__main__ import FULL, QUICK
+
+    assert set(FULL) == set(QUICK)
