@@ -10,10 +10,12 @@ would otherwise make fsm compile its sources on every import while the dependenc
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 DEPENDENCIES = "transitions, attrs, structlog"
 #: Modules of the optional parts, which ``import fsm`` must not load (they load on use). (asyncio is not
@@ -40,21 +42,52 @@ def _sample(modules: str, env: dict[str, str]) -> tuple[float, list[str]]:
     return float(seconds), [m for m in loaded.strip().split(",") if m]
 
 
+#: How the core's attrs classes are declared to take their methods from ``fsm/records.py``, and the plain
+#: attrs declaration that compiles them instead (the alternative ``records.py`` must keep paying against).
+RECORDS = "@methods\n@attrs.frozen(kw_only=True, eq=False, repr=False)\n"
+PLAIN_ATTRS = "@attrs.frozen(kw_only=True)\n"
+
+
+def attrs_copy(into: Path) -> int:
+    """Copy the ``fsm`` package into ``into`` with every ``records.methods`` attrs class declared the plain
+    attrs way (attrs compiles its ``__eq__``, ``__hash__``, ``__repr__``); return how many classes changed."""
+    source = Path(__file__).resolve().parent.parent / "fsm"
+    target = into / "fsm"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = 0
+    for path in target.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if RECORDS in text:
+            changed += text.count(RECORDS)
+            path.write_text(text.replace(RECORDS, PLAIN_ATTRS), encoding="utf-8")
+    return changed
+
+
 def measure(repeat: int) -> dict[str, object]:
     deps: list[float] = []
     own: list[float] = []
+    plain: list[float] = []
     loaded: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="fsm-bench-pycache-") as cache:
+    with tempfile.TemporaryDirectory(prefix="fsm-bench-pycache-") as cache, \
+            tempfile.TemporaryDirectory(prefix="fsm-bench-attrs-") as copy:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = cache
-        _sample(DEPENDENCIES, env)  # warm the bytecode cache
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
+                                                        env.get("PYTHONPATH")) if p)
+        classes = attrs_copy(Path(copy))
+        plain_env = dict(env, PYTHONPATH=os.pathsep.join(p for p in (copy, os.environ.get("PYTHONPATH")) if p))
+        _sample(DEPENDENCIES, env)  # warm the bytecode caches
         _sample("fsm", env)
+        _sample("fsm", plain_env)
         for _ in range(repeat):
             deps.append(_sample(DEPENDENCIES, env)[0])
             seconds, loaded = _sample("fsm", env)
             own.append(seconds)
+            plain.append(_sample("fsm", plain_env)[0])
     return {
         "dependencies_ms": statistics.median(deps) * 1e3,
         "fsm_ms": statistics.median(own) * 1e3,
+        "fsm_attrs_methods_ms": statistics.median(plain) * 1e3,
+        "attrs_classes": classes,
         "eager_optional_modules": loaded,
     }

@@ -14,6 +14,7 @@ import attrs
 
 from fsm.errors import MalformedMessage
 from fsm.messages import Op
+from fsm.records import methods
 from fsm.secret import Secret
 
 TUTORIAL = "tutorial"
@@ -70,7 +71,8 @@ def label(code: int) -> str:
     return LABELS.get(code, "code not in the reference")
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Param:
     """One parameter: a fixed ``value`` or the flow's input ``slot``, maybe only for some dialects/platforms."""
 
@@ -84,7 +86,8 @@ class Param:
         return dialect in self.dialects and platform in self.platforms
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Output:
     """How a SUCCEEDED result is read into a named outcome.
 
@@ -162,7 +165,8 @@ class Output:
 NO_OUTPUT = Output()
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Entry:
     """One SDK call as the reference defines it."""
 

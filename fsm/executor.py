@@ -21,6 +21,7 @@ from fsm.classify import classify_exception
 from fsm.errors import FlowStateError, PortError
 from fsm.machine import Flow, Outcome, start
 from fsm.messages import Call, Question
+from fsm.records import methods
 from fsm.secret import hide
 
 if TYPE_CHECKING:  # random is imported on the first run (import fsm stays cheap); ports are only types here
@@ -29,12 +30,24 @@ if TYPE_CHECKING:  # random is imported on the first run (import fsm stays cheap
     from fsm.ports import Person, Port
 
 
-@attrs.frozen(kw_only=True)
+@methods
 class Backoff:
-    """Wait ``base * 2**n`` seconds (at most ``cap``) before the n-th retry, with full jitter."""
+    """Wait ``base * 2**n`` seconds (at most ``cap``) before the n-th retry, with full jitter.
 
-    base: float = 0.5
-    cap: float = 8.0
+    (A plain frozen class, not an attrs one: attrs compiles code for each class when ``import fsm``
+    defines it.)
+    """
+
+    __slots__ = ("base", "cap")
+    base: float
+    cap: float
+
+    def __init__(self, *, base: float = 0.5, cap: float = 8.0) -> None:
+        object.__setattr__(self, "base", base)
+        object.__setattr__(self, "cap", cap)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
 
     def delay(self, retry: int, rng: random.Random) -> float:
         return rng.uniform(0, min(self.cap, self.base * (2 ** max(0, retry - 1))))
@@ -74,11 +87,18 @@ def step(flow: Flow, result: Any, error: BaseException | None = None) -> None:
         flow.receive_exception(exc)
 
 
-@attrs.frozen
+@methods
 class Wait:
-    """An effect of :func:`drive`: wait ``seconds`` before the next try of a call."""
+    """An effect of :func:`drive`: wait ``seconds`` before the next try of a call (plain, as Backoff)."""
 
+    __slots__ = ("seconds",)
     seconds: float
+
+    def __init__(self, seconds: float) -> None:
+        object.__setattr__(self, "seconds", seconds)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
 
 
 #: What :func:`drive` asks its runner to do: wait, make a call (send back ``(result, error)``),

@@ -34,6 +34,7 @@ from fsm.flows import FLOWS
 from fsm.inputs import valid
 from fsm.messages import CANCEL, FORGOT_PIN, Call, Question, new_call, new_question, parse_message
 from fsm.options import Options, make_options
+from fsm.records import methods
 from fsm.resumption import at_bound, resume_state, retry_state
 from fsm.secret import MASK, SECRET_NAMES, Secret, hide
 from fsm.spec import CAUSE_WORDS, REASK, Edge, FlowSpec, State
@@ -49,7 +50,8 @@ class StaleMessage(FlowStateError):
     """A message whose ``transactionId`` the flow has already consumed (a duplicate or a late answer)."""
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class TraceEntry:
     """One edge taken: where from, what was asked or called (secrets masked), and where to."""
 
@@ -67,7 +69,8 @@ class TraceEntry:
         return attrs.asdict(self)
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Outcome:
     """How a run ended: ``enrolled`` or ``done`` (ok), ``failed`` or ``cancelled``.
 

@@ -15,6 +15,7 @@ from typing import Literal
 import attrs
 
 from fsm.errors import MalformedMessage
+from fsm.records import methods
 from fsm.secret import MASK, SECRET_NAMES, Secret
 
 Op = Literal["get", "set"]
@@ -51,7 +52,8 @@ def _mask_params(params: tuple[tuple[str, str | Secret], ...]) -> dict[str, str]
     return {k: MASK if isinstance(v, Secret) else v for k, v in params}
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Call:
     """One SDK request: ``pims.get(api, parameters)`` or ``pims.set(...)``.
 
@@ -80,7 +82,8 @@ class Call:
         return f"Call(op={self.op!r}, api={self.api!r}, parameters={self.masked()!r}, step={self.step!r})"
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Question:
     """A value only the person can give.
 
@@ -105,7 +108,8 @@ class Question:
     new_pin: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Message:
     """A parsed SDK message. ``result`` holds only flat values; secrets masked in repr."""
 

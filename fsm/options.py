@@ -10,6 +10,7 @@ import attrs
 
 from fsm.catalog import DIALECTS, PLATFORMS
 from fsm.errors import OptionError
+from fsm.records import methods
 from fsm.spec import Counter
 
 METHODS = ("auto", "full")
@@ -65,7 +66,8 @@ def _bound(name: str) -> Any:
     return check
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Options:
     """The options of one run."""
 

@@ -15,6 +15,8 @@ from typing import Literal
 
 import attrs
 
+from fsm.records import methods
+
 Kind = Literal["call", "question", "terminal"]
 
 # Terminal states.
@@ -74,7 +76,8 @@ OUTCOME_WORDS: Mapping[str, str] = {
 }
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Counter:
     """A bounded count kept by a running flow.
 
@@ -90,7 +93,8 @@ class Counter:
     progress_resets: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Guard:
     """A condition on an edge: ``below`` a counter's bound, or a named context flag."""
 
@@ -135,7 +139,8 @@ def below(counter: str) -> Guard:
 SHORTCUT = Guard(kind="flag", name="shortcut allowed")
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Edge:
     """Where an outcome leads from a state.
 
@@ -152,7 +157,8 @@ class Edge:
     code: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class State:
     """One state of a flow: a step of the tutorial, or a part of one.
 
@@ -201,7 +207,8 @@ class State:
         return (INVALID_ANSWERS,) + ((self.tally,) if self.tally is not None else ())
 
 
-@attrs.frozen(kw_only=True)
+@methods
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class FlowSpec:
     """One flow: its states (the first is the initial one) and counters."""
 

@@ -20,6 +20,10 @@ def test_the_one_command_prints_the_table_and_writes_the_same_figures(tmp_path: 
     assert set(figures["step"]) == {"engine", "transitions", "dict"}
     assert set(figures["flows"]) == {"engine", "transitions Machine per model", "transitions add_model"}
     assert all(row["verdict"] == "ok" for row in figures["check"]["defaults"])
+    # the import is measured against fsm with attrs' own methods on every class records.py serves
+    served = sum(f.read_text().count("@methods\n@attrs.") for f in ROOT.joinpath("fsm").rglob("*.py"))
+    assert served > 0 and figures["imports"]["attrs_classes"] == served
+    assert figures["imports"]["fsm_attrs_methods_ms"] > 0
     assert [row["agree"] for row in figures["check"]["spin"]] == [True]  # fsm check and SPIN, side by side
     for words in ("raw transitions trigger", "dict dispatch", "add_model", "snapshot + resume", "model checker",
                   "fsm check vs SPIN", "import", "XState: flow.receive(msg); flow.action"):
