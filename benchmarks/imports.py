@@ -36,10 +36,21 @@ print(seconds, ",".join(m for m in {lazy!r} if m in sys.modules))
 
 def _sample(modules: str, env: dict[str, str]) -> tuple[float, list[str]]:
     code = _PROBE.format(modules=modules, lazy=LAZY)
+    # Run from an empty directory: `python -c` puts the working directory first on sys.path, where an fsm/
+    # would shadow the copy PYTHONPATH names (it once made both sides of the comparison the same fsm).
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,  # noqa: S603
-                          env=env)
+                          env=env, cwd=env["PYTHONPYCACHEPREFIX"])
     seconds, loaded = done.stdout.split(" ", 1)
     return float(seconds), [m for m in loaded.strip().split(",") if m]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fsm_file(env: dict[str, str]) -> str:
+    done = subprocess.run([sys.executable, "-c", "import fsm; print(fsm.__file__)"], capture_output=True,
+                          text=True, check=True, env=env, cwd=env["PYTHONPYCACHEPREFIX"])
+    return done.stdout.strip()
 
 
 #: How the core's attrs classes are declared to take their methods from ``fsm/records.py``, and the plain
@@ -51,7 +62,7 @@ PLAIN_ATTRS = "@attrs.frozen(kw_only=True)\n"
 def attrs_copy(into: Path) -> int:
     """Copy the ``fsm`` package into ``into`` with every ``records.methods`` attrs class declared the plain
     attrs way (attrs compiles its ``__eq__``, ``__hash__``, ``__repr__``); return how many classes changed."""
-    source = Path(__file__).resolve().parent.parent / "fsm"
+    source = ROOT / "fsm"
     target = into / "fsm"
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
     changed = 0
@@ -72,10 +83,12 @@ def measure(repeat: int) -> dict[str, object]:
             tempfile.TemporaryDirectory(prefix="fsm-bench-attrs-") as copy:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = cache
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
-                                                        env.get("PYTHONPATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         classes = attrs_copy(Path(copy))
         plain_env = dict(env, PYTHONPATH=os.pathsep.join(p for p in (copy, os.environ.get("PYTHONPATH")) if p))
+        for where, probe_env in ((ROOT, env), (Path(copy), plain_env)):  # each side imports the fsm it names
+            if not _fsm_file(probe_env).startswith(str(where)):
+                raise RuntimeError(f"import fsm does not load the fsm under {where}")
         _sample(DEPENDENCIES, env)  # warm the bytecode caches
         _sample("fsm", env)
         _sample("fsm", plain_env)
