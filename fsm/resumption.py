@@ -44,9 +44,14 @@ def secret_slots(flow: FlowSpec) -> frozenset[str]:
     return frozenset(slots) | SECRET_NAMES
 
 
+def result_slots(flow: FlowSpec) -> frozenset[str]:
+    """The slots of ``flow`` a call keeps from its result, as the SDK wrote it (step 3's phone number)."""
+    return frozenset(k for s in flow.states for k in s.keep)
+
+
 def kept_slots(flow: FlowSpec) -> frozenset[str]:
     """The slots of ``flow`` a snapshot keeps: what its questions and results write, secrets excepted."""
-    slots = {s.slot for s in flow.states if s.slot} | {k for s in flow.states for k in s.keep}
+    slots = {s.slot for s in flow.states if s.slot} | result_slots(flow)
     return frozenset(slots - secret_slots(flow))
 
 
@@ -143,5 +148,5 @@ def retry_state(flow: FlowSpec, cause: str | None, last: str | None) -> State | 
     return state if state.kind == "call" and ends_here else None
 
 
-__all__ = ["EXHAUSTED_CAUSE", "RETRY_CAUSE", "at_bound", "kept_slots", "live_secrets", "resume_state", "retry_state",
-           "secret_slots"]
+__all__ = ["EXHAUSTED_CAUSE", "RETRY_CAUSE", "at_bound", "kept_slots", "live_secrets", "result_slots", "resume_state",
+           "retry_state", "secret_slots"]

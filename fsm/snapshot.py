@@ -23,7 +23,7 @@ from fsm.errors import OptionError, SnapshotInvalid
 from fsm.flows import FLOWS
 from fsm.inputs import valid
 from fsm.options import FIELDS, Options, make_options
-from fsm.resumption import kept_slots
+from fsm.resumption import kept_slots, result_slots
 from fsm.secret import MASK, SECRET_NAMES
 from fsm.spec import CAUSE_WORDS, FlowSpec
 from fsm.validate import required_sdk
@@ -200,7 +200,7 @@ def held_rule(flow: FlowSpec, slot: str) -> str | None:
     """The input rule a value held in ``slot`` must follow: the rule of the question that writes it, or None
     when a call also keeps it from its result (the SDK's own string, such as the trusted phone number of step
     3, which it may show masked or in international form): then any non-empty string a message can carry."""
-    if any(slot in s.keep for s in flow.states):
+    if slot in result_slots(flow):
         return None
     asks = {s.slot: s.ask for s in flow.states if s.kind == "question"}
     return asks[slot]  # a kept slot is a result's (above) or a question's: fsm.resumption.kept_slots
