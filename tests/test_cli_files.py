@@ -134,3 +134,23 @@ def test_without_graphviz_a_picture_is_refused_up_front_but_dot_is_written(
     assert out == "" and err.count("\n") == 1 and "apt-get install graphviz" in err and "run.svg" in err
     assert main(["run", "enrollment", "--no-interactive", "--quiet", "--draw", str(tmp_path / "run.dot")]) == 0
     assert (tmp_path / "run.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_an_out_directory_another_run_makes_meanwhile_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two `fsm paths` into one new --out side by side: the second sees no directory, the first makes it,
+    then the second's mkdir must not fail (it did: "cannot be made: file exists")."""
+    import fsm.cli.files as files
+
+    out = tmp_path / "cases"
+    parent = files._parent
+
+    def parent_then_the_other_run(path: Path, option: str) -> None:
+        parent(path, option)
+        out.mkdir()  # the other run, between the check and the mkdir
+
+    monkeypatch.setattr(files, "_parent", parent_then_the_other_run)
+    assert output_dir(out, option="--out") == out
+    (out / "other").write_text("")
+    monkeypatch.setattr(files, "_parent", parent)
+    with pytest.raises(UsageError, match="is a file"):
+        output_dir(out / "other", option="--out")

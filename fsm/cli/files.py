@@ -70,7 +70,7 @@ def output_dir(path: Path, *, option: str) -> Path:
     if not path.exists():
         _parent(path, option)
         try:
-            path.mkdir()
+            path.mkdir(exist_ok=True)  # another process may make it meanwhile (fsm paths run side by side)
         except OSError as exc:
             raise UsageError(f"{_named(option, path)}: cannot be made: {_problem(exc)}") from None
     try:
